@@ -1,0 +1,13 @@
+//! The thread-safe heart of multiproc, free of any Node.js dependency.
+//!
+//! Every type here is shared between the submitting thread and the worker
+//! threads through an [`Arc`](std::sync::Arc). Worker threads find the object
+//! their parent created through a [`HandleTable`], by a numeric id that travels
+//! in the worker's start-up data; that same mechanism carries the shared objects
+//! (queues, locks, values) passed to tasks as live handles.
+
+mod handles;
+mod task_pool;
+
+pub use handles::HandleTable;
+pub use task_pool::{Completion, Job, PoolState, SubmitError, Take, TaskPool};
