@@ -1,0 +1,9 @@
+// ES module entry: re-exports the CommonJS build, so `import` and `require`
+// share one copy of the package's state.
+import multiproc from './index.js';
+
+export const {
+  Pool, AsyncResult, task, cpuCount, currentProcess, parentProcess, activeChildren,
+  TimeoutError, WorkerCrashedError,
+} = multiproc;
+export default multiproc;

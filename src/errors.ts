@@ -1,0 +1,26 @@
+/** A wait (`AsyncResult.get`, `apply` with `timeout`, ...) ran out of time. */
+export class TimeoutError extends Error {
+  constructor(message = 'timed out') {
+    super(message);
+    this.name = 'TimeoutError';
+  }
+}
+
+/**
+ * The worker running this task exited before finishing it (`process.exit`, an
+ * uncaught error outside the task, out of memory). The pool has already
+ * started a replacement.
+ */
+export class WorkerCrashedError extends Error {
+  readonly exitCode: number;
+  constructor(exitCode: number, cause?: unknown) {
+    const why = cause instanceof Error ? `: ${cause.message}` : '';
+    super(`the worker running this task exited with code ${exitCode} before finishing it${why}`, { cause });
+    this.name = 'WorkerCrashedError';
+    this.exitCode = exitCode;
+  }
+}
+
+export function poolNotRunning(): Error {
+  return new Error('Pool not running: it was closed or terminated; create a new Pool for more work');
+}

@@ -1,0 +1,153 @@
+import { serialize, deserialize } from 'node:v8';
+import { native, type NativeTaskPool, type FinishedJob } from '../native';
+import { poolNotRunning } from '../errors';
+import { fromErrorRecord } from '../transfer/remote_error';
+import { BELL_SLOTS, RESULT_BELL, TASK_BELL, type CallMode, type PartialResults } from './wire';
+
+/** Receives the outcome of one job. */
+export interface JobSink {
+  /** `errors` maps item index to the error that item raised (null: none did). */
+  settle(results: unknown[], errors: Map<number, unknown> | null): void;
+  /** The whole job failed (its worker crashed, the pool was terminated). */
+  fail(error: unknown): void;
+}
+
+/** How many finished jobs one native call hands back. */
+const DRAIN_BATCH = 1024;
+
+/**
+ * Moves jobs into the native queue and finished jobs back to their sinks.
+ * Results arrive in batches: workers ring the result doorbell, and one
+ * wake-up of this thread drains every job finished by then.
+ */
+export class Dispatcher {
+  readonly core: NativeTaskPool;
+  readonly bell = new Int32Array(new SharedArrayBuffer(BELL_SLOTS * Int32Array.BYTES_PER_ELEMENT));
+  #jobs = new Map<number, JobSink>();
+  #nextJobId = 1;
+  #ringScheduled = false;
+  #pumping = false;
+  #onBusyChange: (busy: boolean) => void;
+
+  constructor(slots: number, onBusyChange: (busy: boolean) => void) {
+    this.core = new native.NativeTaskPool(slots);
+    this.#onBusyChange = onBusyChange;
+  }
+
+  get busy(): boolean {
+    return this.#jobs.size > 0;
+  }
+
+  /** Queues `items` as one job; throws if the pool no longer accepts work. */
+  submit(functionId: number, mode: CallMode, items: unknown[], sink: JobSink): number {
+    const id = this.#nextJobId++;
+    if (!this.core.submit(id, functionId, serialize([mode, items]))) throw poolNotRunning();
+    this.#jobs.set(id, sink);
+    if (this.#jobs.size === 1) this.#onBusyChange(true);
+    this.#ringSoon();
+    if (!this.#pumping) void this.#pump();
+    return id;
+  }
+
+  /** Forgets a job: a queued job is skipped, a running one's result dropped. */
+  cancel(id: number): void {
+    if (!this.#jobs.delete(id)) return;
+    this.core.cancel(id);
+    if (this.#jobs.size === 0) this.#onBusyChange(false);
+  }
+
+  /** Fails the job a dead worker held, if any. */
+  failHeld(slot: number, error: unknown): void {
+    const id = this.core.releaseSlot(slot);
+    const sink = id === null ? undefined : this.#jobs.get(id);
+    if (sink === undefined) return;
+    this.#jobs.delete(id!);
+    if (this.#jobs.size === 0) this.#onBusyChange(false);
+    sink.fail(error);
+  }
+
+  /** Drops every queued job and fails every unfinished one with `error`. */
+  terminate(error: unknown): void {
+    this.core.terminate();
+    this.wakeWorkers();
+    const sinks = [...this.#jobs.values()];
+    this.#jobs.clear();
+    if (sinks.length > 0) this.#onBusyChange(false);
+    for (const sink of sinks) sink.fail(error);
+  }
+
+  close(): void {
+    this.core.close();
+    this.wakeWorkers();
+  }
+
+  wakeWorkers(): void {
+    Atomics.add(this.bell, TASK_BELL, 1);
+    Atomics.notify(this.bell, TASK_BELL);
+  }
+
+  /** Delivers whatever has finished, without waiting. */
+  drainNow(): void {
+    for (;;) {
+      const finished = this.core.drain(DRAIN_BATCH);
+      for (const job of finished) this.#deliver(job);
+      if (finished.length < DRAIN_BATCH) return;
+    }
+  }
+
+  // One doorbell ring per turn, however many jobs were queued in it.
+  #ringSoon(): void {
+    if (this.#ringScheduled) return;
+    this.#ringScheduled = true;
+    queueMicrotask(() => {
+      this.#ringScheduled = false;
+      this.wakeWorkers();
+    });
+  }
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    try {
+      while (this.#jobs.size > 0) {
+        const seen = Atomics.load(this.bell, RESULT_BELL);
+        const finished = this.core.drain(DRAIN_BATCH);
+        if (finished.length > 0) {
+          for (const job of finished) this.#deliver(job);
+          continue;
+        }
+        // A pending waitAsync does not keep the process alive; busy workers do.
+        const wait = Atomics.waitAsync(this.bell, RESULT_BELL, seen);
+        if (wait.async) await wait.value;
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Wakes the pump so it notices jobs settled outside it. */
+  ringResults(): void {
+    Atomics.add(this.bell, RESULT_BELL, 1);
+    Atomics.notify(this.bell, RESULT_BELL);
+  }
+
+  #deliver(job: FinishedJob): void {
+    const sink = this.#jobs.get(job.id);
+    if (sink === undefined) return; // cancelled or aborted: its result is dropped
+    this.#jobs.delete(job.id);
+    if (this.#jobs.size === 0) this.#onBusyChange(false);
+    const data = deserialize(job.payload);
+    if (job.ok) {
+      sink.settle(data as unknown[], null);
+      return;
+    }
+    const partial = data as PartialResults;
+    const errors = new Map<number, unknown>();
+    for (const [index, record] of partial.errors) errors.set(index, fromErrorRecord(record));
+    const whole = errors.get(-1);
+    if (whole !== undefined) {
+      sink.fail(whole);
+      return;
+    }
+    sink.settle(partial.results, errors);
+  }
+}

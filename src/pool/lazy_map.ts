@@ -1,0 +1,170 @@
+import type { JobSink } from './dispatcher';
+
+/** Chunks a lazy map keeps in flight (submitted and not yet consumed), per worker. */
+const CHUNKS_PER_WORKER = 4;
+
+interface Chunk {
+  id: number;
+  size: number;
+  /** Next item to hand out. */
+  cursor: number;
+  settled: boolean;
+  results?: unknown[];
+  errors?: Map<number, unknown> | null;
+  failure?: unknown;
+}
+
+export interface LazyMapSource {
+  /** Queues one chunk as a job and returns its id; throws if the pool stopped. */
+  submit(items: unknown[], sink: JobSink): number;
+  cancel(id: number): void;
+  /** Throws a TypeError naming the item if it cannot be sent. */
+  validate(item: unknown, index: number): void;
+}
+
+/**
+ * `imap`/`imapUnordered`: pulls the input lazily, keeps a bounded number of
+ * chunks in flight, and hands results out in input order or completion order.
+ * An item's error rejects `next()` at that item's position; iteration can go on.
+ */
+export class LazyMap<R> implements AsyncIterableIterator<R> {
+  readonly #pool: LazyMapSource;
+  readonly #input: Iterator<unknown> | AsyncIterator<unknown>;
+  readonly #chunksize: number;
+  readonly #window: number;
+  readonly #ordered: boolean;
+  readonly #signal: AbortSignal | undefined;
+  /** Ordered: every unconsumed chunk in input order. Unordered: settled unconsumed chunks. */
+  #chunks: Chunk[] = [];
+  #inFlight = new Set<Chunk>();
+  #pulled = 0;
+  #inputDone = false;
+  #finished = false;
+  #changed!: Promise<void>;
+  #notify!: () => void;
+  #serial: Promise<unknown> = Promise.resolve();
+
+  constructor(pool: LazyMapSource, input: Iterator<unknown> | AsyncIterator<unknown>, options: {
+    chunksize: number; workers: number; ordered: boolean; signal?: AbortSignal;
+  }) {
+    this.#pool = pool;
+    this.#input = input;
+    this.#chunksize = options.chunksize;
+    this.#window = CHUNKS_PER_WORKER * options.workers;
+    this.#ordered = options.ordered;
+    this.#signal = options.signal;
+    this.#renew();
+    this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Calls are served one at a time, in the order they were made. */
+  next(): Promise<IteratorResult<R>> {
+    const result = this.#serial.then(() => this.#next());
+    this.#serial = result.catch(() => undefined);
+    return result;
+  }
+
+  async return(): Promise<IteratorResult<R>> {
+    await this.#stop();
+    return { done: true, value: undefined };
+  }
+
+  readonly #onAbort = () => this.#notify();
+
+  #renew(): void {
+    this.#changed = new Promise((resolve) => (this.#notify = resolve));
+  }
+
+  async #next(): Promise<IteratorResult<R>> {
+    for (;;) {
+      if (this.#finished) return { done: true, value: undefined };
+      if (this.#signal?.aborted) {
+        await this.#stop();
+        throw this.#signal.reason;
+      }
+      try {
+        await this.#fill();
+      } catch (error) {
+        await this.#stop();
+        throw error;
+      }
+      const head = this.#chunks[0];
+      if (head && head.settled) return this.#take(head);
+      if (!head && this.#inFlight.size === 0 && this.#inputDone) {
+        await this.#stop();
+        return { done: true, value: undefined };
+      }
+      const changed = this.#changed;
+      await changed;
+    }
+  }
+
+  #take(chunk: Chunk): IteratorResult<R> {
+    const index = chunk.cursor++;
+    if (chunk.cursor >= chunk.size) this.#chunks.shift();
+    if (chunk.failure !== undefined) throw chunk.failure;
+    if (chunk.errors?.has(index)) throw chunk.errors.get(index);
+    return { done: false, value: chunk.results![index] as R };
+  }
+
+  /** Pulls input and submits chunks until the window is full or the input ends. */
+  async #fill(): Promise<void> {
+    while (!this.#inputDone && this.#held() < this.#window) {
+      const items: unknown[] = [];
+      while (items.length < this.#chunksize) {
+        const step = await this.#input.next();
+        if (step.done) {
+          this.#inputDone = true;
+          break;
+        }
+        this.#pool.validate(step.value, this.#pulled++);
+        items.push(step.value);
+      }
+      if (items.length > 0) this.#submit(items);
+    }
+  }
+
+  /** Chunks submitted and not yet fully consumed. */
+  #held(): number {
+    return this.#ordered ? this.#chunks.length : this.#inFlight.size + this.#chunks.length;
+  }
+
+  #submit(items: unknown[]): void {
+    const chunk: Chunk = { id: 0, size: items.length, cursor: 0, settled: false };
+    const settle = () => {
+      chunk.settled = true;
+      this.#inFlight.delete(chunk);
+      if (!this.#ordered) this.#chunks.push(chunk);
+      const notify = this.#notify;
+      this.#renew();
+      notify();
+    };
+    chunk.id = this.#pool.submit(items, {
+      settle: (results, errors) => {
+        chunk.results = results;
+        chunk.errors = errors;
+        settle();
+      },
+      fail: (error) => {
+        chunk.failure = error;
+        settle();
+      },
+    });
+    this.#inFlight.add(chunk);
+    if (this.#ordered) this.#chunks.push(chunk);
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    for (const chunk of this.#inFlight) this.#pool.cancel(chunk.id);
+    this.#inFlight.clear();
+    this.#chunks = [];
+    await this.#input.return?.();
+  }
+}

@@ -1,0 +1,378 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { TimeoutError, WorkerCrashedError, poolNotRunning } from '../errors';
+import { assertCloneable } from '../transfer/cloneable';
+import { fromErrorRecord, type ErrorRecord } from '../transfer/remote_error';
+import { describe, functionSpec, isTaskRef, type TaskFn, type TaskRef } from '../task_function';
+import { AsyncResult } from './async_result';
+import { Dispatcher, type JobSink } from './dispatcher';
+import { LazyMap } from './lazy_map';
+import {
+  resolvePoolOptions, validateChunksize, validateSignal, validateTimeout,
+  type ApplyOptions, type ImapOptions, type MapOptions, type PoolOptions,
+} from './options';
+import { CallMode } from './wire';
+import { WorkerSet } from './worker_set';
+
+type Fn<A extends unknown[] = any[], R = any> = (...args: A) => R;
+/** A task function taking `A` and producing `R` (awaited), inline or by module. */
+type Task<A extends unknown[], R> = Fn<A, R> | TaskRef<Fn<A, R>>;
+type Input<T> = Iterable<T> | AsyncIterable<T>;
+
+/** Largest group of `apply` calls made in one turn that travels as one job. */
+const MAX_APPLY_BATCH = 256;
+
+interface PendingApply {
+  args: unknown[];
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * A pool of worker threads running task functions, as Python's
+ * `multiprocessing.Pool`. See the package README for the full contract.
+ */
+export class Pool {
+  /** Number of worker threads. */
+  readonly processes: number;
+  #state: 'running' | 'closed' | 'terminated' = 'running';
+  readonly #dispatcher: Dispatcher;
+  readonly #workers: WorkerSet;
+  readonly #functionIds = new WeakMap<object, number>();
+  readonly #specIds = new Map<string, number>();
+  #applyQueue = new Map<number, PendingApply[]>();
+  #applyFlushScheduled = false;
+  #terminated?: Promise<void>;
+
+  constructor(options?: number | PoolOptions) {
+    const resolved = resolvePoolOptions(options);
+    this.processes = resolved.processes;
+    this.#dispatcher = new Dispatcher(this.processes, (busy) => this.#workers?.setRef(busy));
+    let initializer;
+    if (resolved.initializer !== undefined) {
+      const functionId = this.#functionId(resolved.initializer, 'Pool initializer');
+      resolved.initargs.forEach((arg, i) => assertCloneable(arg, `initargs[${i}]`));
+      initializer = { functionId, args: resolved.initargs };
+    }
+    this.#workers = new WorkerSet(
+      this.processes,
+      {
+        poolId: this.#dispatcher.core.id,
+        bell: this.#dispatcher.bell,
+        baseDir: entryDir(),
+        maxTasksPerChild: resolved.maxTasksPerChild,
+        initializer,
+      },
+      resolved.resourceLimits,
+      {
+        onUnexpectedExit: (slot, exitCode, error) => this.#onWorkerExit(slot, exitCode, error),
+        onInitializerFailed: (record) => this.#onInitializerFailed(record as ErrorRecord),
+      },
+    );
+  }
+
+  /** `fn(...args)` in a worker. */
+  apply<A extends unknown[], R>(fn: Task<A, R>, args?: A, options: ApplyOptions<Awaited<R>> = {}): Promise<Awaited<R>> {
+    const list = (args ?? []) as unknown[];
+    try {
+      this.#assertRunning();
+      if (!Array.isArray(list)) throw new TypeError(`apply(fn, args): args must be an array, got ${describe(list)}`);
+      validateTimeout(options.timeout, 'apply');
+      validateSignal(options.signal, 'apply');
+      const functionId = this.#functionId(fn);
+      assertCloneable(list, 'args');
+      if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+      if (options.signal === undefined && options.timeout === undefined) {
+        return new Promise((resolve, reject) => this.#queueApply(functionId, { args: list, resolve: resolve as PendingApply['resolve'], reject }));
+      }
+      return this.#applyCancellable(functionId, list, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** `apply` without awaiting: a handle with `get(timeout)`, `ready()`, callbacks. */
+  applyAsync<A extends unknown[], R>(fn: Task<A, R>, args?: A, options: ApplyOptions<Awaited<R>> = {}): AsyncResult<Awaited<R>> {
+    const { callback, errorCallback, ...wait } = options;
+    return new AsyncResult(this.apply(fn, args, wait), callback, errorCallback);
+  }
+
+  /** `fn(item)` for every item, results in input order. */
+  map<T, R>(fn: Task<[T], R>, iterable: Input<T>, options: MapOptions<Awaited<R>> = {}): Promise<Awaited<R>[]> {
+    return this.#mapAll(fn, iterable, options, CallMode.Single, 'map') as Promise<Awaited<R>[]>;
+  }
+
+  /** `fn(...args)` for every argument array, results in input order. */
+  starmap<A extends unknown[], R>(fn: Task<A, R>, iterable: Input<A>, options: MapOptions<Awaited<R>> = {}): Promise<Awaited<R>[]> {
+    return this.#mapAll(fn, iterable, options, CallMode.Spread, 'starmap') as Promise<Awaited<R>[]>;
+  }
+
+  mapAsync<T, R>(fn: Task<[T], R>, iterable: Input<T>, options: MapOptions<Awaited<R>> = {}): AsyncResult<Awaited<R>[]> {
+    return new AsyncResult(this.map(fn, iterable, options), options.callback, options.errorCallback);
+  }
+
+  starmapAsync<A extends unknown[], R>(fn: Task<A, R>, iterable: Input<A>, options: MapOptions<Awaited<R>> = {}): AsyncResult<Awaited<R>[]> {
+    return new AsyncResult(this.starmap(fn, iterable, options), options.callback, options.errorCallback);
+  }
+
+  /** Lazy `map`: results in input order, input consumed as results are taken. */
+  imap<T, R>(fn: Task<[T], R>, iterable: Input<T>, options: ImapOptions = {}): AsyncIterableIterator<Awaited<R>> {
+    return this.#lazyMap(fn, iterable, options, true) as AsyncIterableIterator<Awaited<R>>;
+  }
+
+  /** Lazy `map`: results in completion order. */
+  imapUnordered<T, R>(fn: Task<[T], R>, iterable: Input<T>, options: ImapOptions = {}): AsyncIterableIterator<Awaited<R>> {
+    return this.#lazyMap(fn, iterable, options, false) as AsyncIterableIterator<Awaited<R>>;
+  }
+
+  /** No new work; work already queued still runs. */
+  close(): void {
+    if (this.#state !== 'running') return;
+    this.#flushApplies();
+    this.#state = 'closed';
+    this.#dispatcher.close();
+  }
+
+  /** Stops the workers now; pending and running work rejects before this resolves. */
+  terminate(): Promise<void> {
+    return this.#terminate(new Error('Pool terminated before this task finished'));
+  }
+
+  /** Waits for the workers to exit; call close() or terminate() first. */
+  async join(): Promise<void> {
+    if (this.#state === 'running') {
+      throw new Error('Pool.join() waits for workers to exit: call pool.close() or pool.terminate() first');
+    }
+    await this.#workers.allExited();
+    this.#dispatcher.drainNow();
+  }
+
+  /** `await using pool = new Pool()`: close, then join (no queued work is lost). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.join();
+  }
+
+  #assertRunning(): void {
+    if (this.#state !== 'running') throw poolNotRunning();
+  }
+
+  #functionId(fn: unknown, what?: string): number {
+    const cacheable = typeof fn === 'function' || isTaskRef(fn);
+    const known = cacheable ? this.#functionIds.get(fn as object) : undefined;
+    if (known !== undefined) return known;
+    const spec = functionSpec(fn, what);
+    let id = this.#specIds.get(spec);
+    if (id === undefined) {
+      id = this.#specIds.size + 1;
+      this.#specIds.set(spec, id);
+      this.#dispatcher.core.registerFunction(id, spec);
+    }
+    if (cacheable) this.#functionIds.set(fn as object, id);
+    return id;
+  }
+
+  // apply() calls made in one turn travel together, a few jobs per worker, so
+  // 100k tiny tasks cost a few hundred native round trips, not 100k.
+  #queueApply(functionId: number, pending: PendingApply): void {
+    let list = this.#applyQueue.get(functionId);
+    if (list === undefined) this.#applyQueue.set(functionId, (list = []));
+    list.push(pending);
+    if (!this.#applyFlushScheduled) {
+      this.#applyFlushScheduled = true;
+      queueMicrotask(() => this.#flushApplies());
+    }
+  }
+
+  #flushApplies(): void {
+    this.#applyFlushScheduled = false;
+    const queue = this.#applyQueue;
+    if (queue.size === 0) return;
+    this.#applyQueue = new Map();
+    for (const [functionId, pending] of queue) {
+      const size = Math.min(MAX_APPLY_BATCH, Math.ceil(pending.length / (4 * this.processes)));
+      for (let start = 0; start < pending.length; start += size) {
+        const group = pending.slice(start, start + size);
+        try {
+          this.#dispatcher.submit(functionId, CallMode.Spread, group.map((p) => p.args), {
+            settle(results, errors) {
+              for (let i = 0; i < group.length; i++) {
+                if (errors?.has(i)) group[i].reject(errors.get(i));
+                else group[i].resolve(results[i]);
+              }
+            },
+            fail(error) {
+              for (const p of group) p.reject(error);
+            },
+          });
+        } catch (error) {
+          for (const p of group) p.reject(error);
+        }
+      }
+    }
+  }
+
+  #applyCancellable(functionId: number, args: unknown[], options: ApplyOptions<any>): Promise<any> {
+    const { signal, timeout } = options;
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const cleanup = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const cancel = (error: unknown) => {
+        cleanup();
+        this.#dispatcher.cancel(jobId);
+        reject(error);
+      };
+      const onAbort = () => cancel(signal!.reason);
+      const jobId = this.#dispatcher.submit(functionId, CallMode.Spread, [args], {
+        settle(results, errors) {
+          cleanup();
+          if (errors?.has(0)) reject(errors.get(0));
+          else resolve(results[0]);
+        },
+        fail(error) {
+          cleanup();
+          reject(error);
+        },
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeout !== undefined) {
+        timer = setTimeout(() => cancel(new TimeoutError(`apply: no result within ${timeout} ms`)), timeout);
+      }
+    });
+  }
+
+  async #mapAll(fn: unknown, iterable: unknown, options: MapOptions<any>, mode: CallMode, method: string): Promise<unknown[]> {
+    this.#assertRunning();
+    const chunksize = validateChunksize(options.chunksize);
+    validateSignal(options.signal, method);
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+      throw new TypeError(`${method}: onProgress must be a function, got ${describe(options.onProgress)}`);
+    }
+    const functionId = this.#functionId(fn);
+    const items = await materialize(iterable, method);
+    for (let i = 0; i < items.length; i++) validateItem(items[i], i, mode, method);
+    const { signal, onProgress } = options;
+    signal?.throwIfAborted();
+    this.#assertRunning();
+    const total = items.length;
+    if (total === 0) return [];
+    const size = chunksize ?? Math.ceil(total / (4 * this.processes));
+    return new Promise((resolve, reject) => {
+      const out = new Array(total);
+      const jobs = new Set<number>();
+      let done = 0;
+      let settled = false;
+      const finish = (error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        for (const id of jobs) this.#dispatcher.cancel(id);
+        if (error === undefined) resolve(out);
+        else reject(error);
+      };
+      const onAbort = () => finish(signal!.reason);
+      try {
+        for (let start = 0; start < total; start += size) {
+          const base = start;
+          const chunk = items.slice(start, start + size) as unknown[];
+          const sink: JobSink = {
+            settle: (results, errors) => {
+              jobs.delete(id);
+              if (errors !== null) return finish(errors.values().next().value);
+              for (let i = 0; i < results.length; i++) out[base + i] = results[i];
+              done += results.length;
+              onProgress?.(done, total);
+              if (done === total) finish();
+            },
+            fail: (error) => {
+              jobs.delete(id);
+              finish(error);
+            },
+          };
+          const id = this.#dispatcher.submit(functionId, mode, chunk, sink);
+          jobs.add(id);
+        }
+      } catch (error) {
+        finish(error);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #lazyMap(fn: unknown, iterable: unknown, options: ImapOptions, ordered: boolean): AsyncIterableIterator<unknown> {
+    const method = ordered ? 'imap' : 'imapUnordered';
+    this.#assertRunning();
+    const chunksize = validateChunksize(options.chunksize) ?? 1;
+    validateSignal(options.signal, method);
+    const functionId = this.#functionId(fn);
+    return new LazyMap(
+      {
+        submit: (items, sink) => this.#dispatcher.submit(functionId, CallMode.Single, items, sink),
+        cancel: (id) => this.#dispatcher.cancel(id),
+        validate: (item, index) => validateItem(item, index, CallMode.Single, method),
+      },
+      iteratorOf(iterable, method),
+      { chunksize, workers: this.processes, ordered, signal: options.signal },
+    );
+  }
+
+  #terminate(error: unknown): Promise<void> {
+    if (this.#terminated) return this.#terminated;
+    this.#state = 'terminated';
+    const queued = [...this.#applyQueue.values()].flat();
+    this.#applyQueue.clear();
+    for (const pending of queued) pending.reject(error);
+    this.#dispatcher.terminate(error);
+    this.#terminated = this.#workers.terminateAll();
+    return this.#terminated;
+  }
+
+  #onWorkerExit(slot: number, exitCode: number, error: unknown): void {
+    this.#dispatcher.failHeld(slot, new WorkerCrashedError(exitCode, error));
+    this.#dispatcher.ringResults();
+    const work = this.#state === 'running' || (this.#state === 'closed' && this.#dispatcher.core.queued > 0);
+    if (work) this.#workers.spawn(slot);
+  }
+
+  #onInitializerFailed(record: ErrorRecord): void {
+    const cause = fromErrorRecord(record);
+    const message = cause instanceof Error ? cause.message : String(cause);
+    void this.#terminate(new Error(`Pool initializer failed in a worker (${message}); the pool was terminated`, { cause }));
+  }
+}
+
+function validateItem(item: unknown, index: number, mode: CallMode, method: string): void {
+  if (mode === CallMode.Spread && !Array.isArray(item)) {
+    throw new TypeError(`${method}: iterable[${index}] must be an array of arguments, got ${describe(item)}`);
+  }
+  const type = typeof item;
+  if (type === 'object' || type === 'function' || type === 'symbol') assertCloneable(item, `iterable[${index}]`);
+}
+
+async function materialize(iterable: unknown, method: string): Promise<ArrayLike<unknown> & { slice(a: number, b: number): unknown }> {
+  if (Array.isArray(iterable)) return iterable;
+  if (ArrayBuffer.isView(iterable) && !(iterable instanceof DataView)) return iterable as unknown as unknown[];
+  const iterator = iteratorOf(iterable, method);
+  const items: unknown[] = [];
+  for (;;) {
+    const step = await iterator.next();
+    if (step.done) return items;
+    items.push(step.value);
+  }
+}
+
+function iteratorOf(iterable: unknown, method: string): Iterator<unknown> | AsyncIterator<unknown> {
+  const source = iterable as Partial<Iterable<unknown> & AsyncIterable<unknown>> | null | undefined;
+  if (source != null && typeof source[Symbol.asyncIterator] === 'function') return source[Symbol.asyncIterator]!();
+  if (source != null && typeof source[Symbol.iterator] === 'function') return source[Symbol.iterator]!();
+  throw new TypeError(`${method}: iterable must be an iterable or async iterable, got ${describe(iterable)}`);
+}
+
+/** Where inline functions' `require` resolves from: the entry script's folder. */
+function entryDir(): string {
+  const entry = process.argv[1];
+  return entry && existsSync(entry) ? dirname(entry) : process.cwd();
+}

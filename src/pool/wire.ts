@@ -1,0 +1,36 @@
+// What the submitting thread and the workers agree on, besides the native queue.
+
+/** Int32 slots of the pool's doorbell (a SharedArrayBuffer). Each is a sequence
+ *  number bumped with Atomics.add and waited on with Atomics.waitAsync: the
+ *  native queues hold the data, the doorbell only wakes whoever sleeps. */
+export const TASK_BELL = 0;
+export const RESULT_BELL = 1;
+export const BELL_SLOTS = 2;
+
+/** How a job's items are passed to the function: `fn(item)` or `fn(...item)`. */
+export const enum CallMode {
+  Single = 0,
+  Spread = 1,
+}
+
+/** A job payload: `v8.serialize([mode, items])`. */
+export type JobPayload = [CallMode, unknown[]];
+
+/** A failed job's payload: results where they exist, error records by index. */
+export interface PartialResults {
+  results: unknown[];
+  errors: [index: number, error: import('../transfer/remote_error').ErrorRecord][];
+}
+
+export interface WorkerStart {
+  poolId: number;
+  slot: number;
+  bell: Int32Array;
+  /** Folder inline functions' `require` and relative `import()` resolve from. */
+  baseDir: string;
+  maxTasksPerChild: number;
+  initializer?: { functionId: number; args: unknown[] };
+}
+
+/** Messages a worker posts to its pool (only off the hot path). */
+export type WorkerMessage = { type: 'initializer-failed'; error: import('../transfer/remote_error').ErrorRecord };

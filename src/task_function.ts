@@ -1,0 +1,72 @@
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const kTaskRef = Symbol.for('multiproc.TaskRef');
+
+/** A function exported by a module, run by importing that module in the worker. */
+export interface TaskRef<F extends (...args: any[]) => any = (...args: any[]) => any> {
+  readonly [kTaskRef]: true;
+  readonly module: string;
+  readonly exportName: string;
+  /** Type-only: the function's signature, for inference. */
+  readonly __fn?: F;
+}
+
+/** A task function: an inline function (shipped by source) or a module task. */
+export type TaskFn<F extends (...args: any[]) => any = (...args: any[]) => any> = F | TaskRef<F>;
+
+/**
+ * Names the export `exportName` of `module` (a URL, `file:` URL string, or a
+ * path: relative paths resolve from the working directory) as a task.
+ */
+export function task<F extends (...args: any[]) => any>(
+  module: string | URL,
+  exportName = 'default',
+): TaskRef<F> {
+  let href: string;
+  if (module instanceof URL) href = module.href;
+  else if (typeof module === 'string' && module.length > 0) {
+    href = /^[a-z][a-z0-9+.-]*:/i.test(module) && !isAbsolute(module)
+      ? module
+      : pathToFileURL(isAbsolute(module) ? module : resolve(module)).href;
+  } else {
+    throw new TypeError(`task(module, exportName): module must be a URL or a path string, got ${describe(module)}`);
+  }
+  if (typeof exportName !== 'string' || exportName.length === 0) {
+    throw new TypeError(`task(module, exportName): exportName must be a non-empty string, got ${describe(exportName)}`);
+  }
+  return Object.freeze({ [kTaskRef]: true as const, module: href, exportName });
+}
+
+export function isTaskRef(value: unknown): value is TaskRef {
+  return typeof value === 'object' && value !== null && (value as TaskRef)[kTaskRef] === true;
+}
+
+/** How a task function is described to workers; see worker/compile.ts. */
+export type FunctionSpec = { source: string } | { module: string; exportName: string };
+
+/** Describes `fn` for shipping, or throws a TypeError saying why it cannot be shipped. */
+export function functionSpec(fn: unknown, what = 'the task function'): string {
+  if (isTaskRef(fn)) return JSON.stringify({ module: fn.module, exportName: fn.exportName });
+  if (typeof fn !== 'function') {
+    throw new TypeError(`${what} must be a function or task(module, exportName), got ${describe(fn)}`);
+  }
+  const source = Function.prototype.toString.call(fn);
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+    throw new TypeError(
+      `${what} ${fn.name ? `(${fn.name}) ` : ''}is a native or bound function, whose source cannot be ` +
+        'sent to a worker; wrap it in a plain function (x => Math.sqrt(x)) or use task(module, exportName)',
+    );
+  }
+  if (/^class\b/.test(source)) {
+    throw new TypeError(`${what} is a class; pass a function, or use task(module, exportName)`);
+  }
+  return JSON.stringify({ source });
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,68 @@
+import { serialize } from 'node:v8';
+
+// Errors cross threads as plain records, so that a thrown value keeps its
+// name, class (for built-ins), message, own properties, cause and stack.
+
+export interface ErrorRecord {
+  thrown?: unknown; // a non-Error value that was thrown, as is
+  name?: string;
+  message?: string;
+  stack?: string;
+  props?: Record<string, unknown>;
+  cause?: ErrorRecord;
+  hasCause?: boolean;
+}
+
+const BUILTINS: Record<string, ErrorConstructor> = {
+  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+};
+
+function cloneable(value: unknown): boolean {
+  try {
+    serialize(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function toErrorRecord(error: unknown, depth = 0): ErrorRecord {
+  if (!(error instanceof Error)) {
+    return { thrown: cloneable(error) ? error : String(error) };
+  }
+  const record: ErrorRecord = { name: error.name, message: error.message, stack: error.stack };
+  const props: Record<string, unknown> = {};
+  let any = false;
+  for (const key of Object.keys(error)) {
+    if (key === 'cause') continue;
+    const value = (error as unknown as Record<string, unknown>)[key];
+    props[key] = cloneable(value) ? value : String(value);
+    any = true;
+  }
+  if (any) record.props = props;
+  if ('cause' in error && depth < 8) {
+    record.hasCause = true;
+    record.cause = toErrorRecord(error.cause, depth + 1);
+  }
+  return record;
+}
+
+export function fromErrorRecord(record: ErrorRecord): unknown {
+  if (!('name' in record)) return record.thrown;
+  const Class = BUILTINS[record.name!] ?? Error;
+  const error = new Class(record.message);
+  if (error.name !== record.name) {
+    Object.defineProperty(error, 'name', { value: record.name, writable: true, configurable: true });
+  }
+  if (record.props) Object.assign(error, record.props);
+  if (record.hasCause) {
+    Object.defineProperty(error, 'cause', {
+      value: fromErrorRecord(record.cause!), writable: true, configurable: true,
+    });
+  }
+  if (record.stack !== undefined) {
+    Object.defineProperty(error, 'remoteStack', { value: record.stack, writable: true, configurable: true });
+    error.stack = record.stack;
+  }
+  return error;
+}

@@ -1,0 +1,69 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Script, constants as vmConstants } from 'node:vm';
+import type { FunctionSpec } from '../task_function';
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+/**
+ * Turns a shipped function back into a callable. Inline sources are compiled in
+ * this worker's main context with `require`, `__filename` and `__dirname` of
+ * the parent's entry folder in scope, so `require('./x')` resolves as it would
+ * in the main script; module tasks are imported.
+ */
+export async function loadFunction(specText: string, id: number, baseDir: string): Promise<AnyFunction> {
+  const spec = JSON.parse(specText) as FunctionSpec;
+  if ('module' in spec) return importExport(spec.module, spec.exportName);
+  return compileInline(spec.source, id, baseDir);
+}
+
+async function importExport(module: string, exportName: string): Promise<AnyFunction> {
+  const namespace = (await import(module)) as Record<string, unknown>;
+  let fn = namespace[exportName];
+  // A CommonJS module's named exports may only be visible on its default export.
+  if (fn === undefined && namespace.default && typeof namespace.default === 'object') {
+    fn = (namespace.default as Record<string, unknown>)[exportName];
+  }
+  if (typeof fn !== 'function') {
+    throw new TypeError(`task module ${module} has no export "${exportName}" that is a function (found ${typeof fn})`);
+  }
+  return fn as AnyFunction;
+}
+
+function compileInline(source: string, id: number, baseDir: string): AnyFunction {
+  const filename = join(baseDir, `multiproc-task-${id}.js`);
+  const require = createRequire(filename);
+  const compile = (expression: string) =>
+    new Script(`(function (require, __filename, __dirname) { return (${expression}\n); })`, {
+      filename,
+      importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    }).runInThisContext() as (r: NodeRequire, f: string, d: string) => AnyFunction;
+  try {
+    return compile(source)(require, filename, baseDir);
+  } catch (error) {
+    // Method shorthand (`{ square(x) {...} }.square`) is not an expression on its own.
+    if (!(error instanceof SyntaxError)) throw error;
+    const holder = compile(`{ ${source} }`)(require, filename, baseDir) as unknown as Record<string, AnyFunction>;
+    return Object.values(holder)[0];
+  }
+}
+
+const UNDEFINED_NAME = /^(\S+) is not defined$/;
+
+/**
+ * A ReferenceError raised by shipped code for a name that is not a global is
+ * almost always a closure over the parent's scope: say so, and how to fix it.
+ */
+export function explainMissingName(error: unknown, id: number): unknown {
+  if (!(error instanceof ReferenceError)) return error;
+  const match = UNDEFINED_NAME.exec(error.message);
+  if (!match || !error.stack?.includes(`multiproc-task-${id}.js`)) return error;
+  const name = match[1];
+  error.message =
+    `${name} is not defined in the worker: the task function uses "${name}" from its enclosing scope, ` +
+    `which does not travel with the function's source. Pass ${name} as an argument ` +
+    `(pool.apply(fn, [x, ${name}]), or pool.starmap(fn, items.map((x) => [x, ${name}]))), ` +
+    'or move the function into a module and use task(module, exportName)';
+  error.stack = `ReferenceError: ${error.message}\n${error.stack.split('\n').slice(1).join('\n')}`;
+  return error;
+}

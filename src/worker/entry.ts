@@ -1,0 +1,122 @@
+// Entry point of every pool worker thread: attach to the pool's native queue,
+// run the initializer, then take jobs until the pool closes.
+import { serialize, deserialize } from 'node:v8';
+import { parentPort, workerData } from 'node:worker_threads';
+import { native, type TakenJob } from '../native';
+import { toErrorRecord } from '../transfer/remote_error';
+import { CallMode, RESULT_BELL, TASK_BELL, type JobPayload, type PartialResults, type WorkerMessage, type WorkerStart } from '../pool/wire';
+import { explainMissingName, loadFunction } from './compile';
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+/** How long a worker runs jobs back to back before letting its event loop turn
+ *  (timers, messages, and uncaught async errors of earlier tasks). */
+const SLICE_MS = 20;
+
+const start = workerData as WorkerStart;
+const core = native.NativeTaskPool.attach(start.poolId);
+const bell = start.bell;
+const functions = new Map<number, AnyFunction>();
+
+async function functionFor(id: number): Promise<AnyFunction> {
+  const known = functions.get(id);
+  if (known) return known;
+  const spec = core.functionSource(id);
+  if (spec === null) throw new Error(`task function ${id} is not registered with this pool`);
+  const fn = await loadFunction(spec, id, start.baseDir);
+  functions.set(id, fn);
+  return fn;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+async function runJob(job: TakenJob): Promise<void> {
+  let results: unknown[] = [];
+  let errors: PartialResults['errors'] | null = null;
+  try {
+    const [mode, items] = deserialize(job.payload) as JobPayload;
+    const fn = functions.get(job.functionId) ?? (await functionFor(job.functionId));
+    results = new Array(items.length);
+    for (let i = 0; i < items.length; i++) {
+      try {
+        let value = mode === CallMode.Spread ? fn(...(items[i] as unknown[])) : fn(items[i]);
+        if (isThenable(value)) value = await value;
+        results[i] = value;
+      } catch (error) {
+        (errors ??= []).push([i, toErrorRecord(explainMissingName(error, job.functionId))]);
+      }
+    }
+  } catch (error) {
+    // The function could not be loaded: every item of the job fails with that error.
+    const record = toErrorRecord(error);
+    errors = [[-1, record]];
+  }
+  core.complete(start.slot, job.id, errors === null, encodeResults(results, errors));
+  Atomics.add(bell, RESULT_BELL, 1);
+  Atomics.notify(bell, RESULT_BELL);
+}
+
+function encodeResults(results: unknown[], errors: PartialResults['errors'] | null): Buffer {
+  try {
+    return serialize(errors === null ? results : ({ results, errors } satisfies PartialResults));
+  } catch {
+    // Some result cannot be cloned: fail just those items, naming what was returned.
+    const failed: PartialResults['errors'] = errors ?? [];
+    for (let i = 0; i < results.length; i++) {
+      try {
+        serialize(results[i]);
+      } catch (error) {
+        failed.push([i, toErrorRecord(new TypeError(
+          `the task returned a value that cannot be sent back from the worker (${(error as Error).message}); ` +
+            'return plain data (structured-clone values)',
+        ))]);
+        results[i] = undefined;
+      }
+    }
+    return serialize({ results, errors: failed } satisfies PartialResults);
+  }
+}
+
+const turnEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function main(): Promise<void> {
+  if (start.initializer) {
+    try {
+      const init = await functionFor(start.initializer.functionId);
+      await init(...start.initializer.args);
+    } catch (error) {
+      const message: WorkerMessage = { type: 'initializer-failed', error: toErrorRecord(error) };
+      parentPort!.postMessage(message);
+      process.exit(1);
+    }
+  }
+  let done = 0;
+  let sliceStart = performance.now();
+  for (;;) {
+    const seen = Atomics.load(bell, TASK_BELL);
+    const job = core.take(start.slot);
+    if (job === null) {
+      if (core.state !== 0) break;
+      const wait = Atomics.waitAsync(bell, TASK_BELL, seen);
+      if (wait.async) await wait.value;
+      sliceStart = performance.now();
+      continue;
+    }
+    await runJob(job);
+    if (start.maxTasksPerChild > 0 && ++done >= start.maxTasksPerChild) break;
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await turnEventLoop();
+      sliceStart = performance.now();
+    }
+  }
+  // Exit even if task code left timers or sockets open: the pool decides when
+  // workers live, not the tasks.
+  process.exit(0);
+}
+
+// The parent port keeps this thread alive while it sleeps on the doorbell
+// (a pending Atomics.waitAsync does not).
+parentPort!.on('message', () => {});
+void main();
