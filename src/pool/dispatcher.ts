@@ -1,13 +1,13 @@
-import { serialize, deserialize } from 'node:v8';
 import { native, type NativeTaskPool, type FinishedJob } from '../native';
 import { poolNotRunning } from '../errors';
+import { decodeResults, encodeJob, type CallMode } from '../transfer/codec';
 import { fromErrorRecord } from '../transfer/remote_error';
-import { BELL_SLOTS, RESULT_BELL, TASK_BELL, type CallMode, type PartialResults } from './wire';
+import { BELL_SLOTS, RESULT_BELL, TASK_BELL } from './wire';
 
 /** Receives the outcome of one job. */
 export interface JobSink {
   /** `errors` maps item index to the error that item raised (null: none did). */
-  settle(results: unknown[], errors: Map<number, unknown> | null): void;
+  settle(results: ArrayLike<unknown>, errors: Map<number, unknown> | null): void;
   /** The whole job failed (its worker crashed, the pool was terminated). */
   fail(error: unknown): void;
 }
@@ -38,10 +38,12 @@ export class Dispatcher {
     return this.#jobs.size > 0;
   }
 
-  /** Queues `items` as one job; throws if the pool no longer accepts work. */
-  submit(functionId: number, mode: CallMode, items: unknown[], sink: JobSink): number {
+  /** Queues `items` as one job; throws if the pool no longer accepts work.
+   *  `numeric`: every item is a number (checked by the caller). */
+  submit(functionId: number, mode: CallMode, items: ArrayLike<unknown>, sink: JobSink, numeric = false): number {
     const id = this.#nextJobId++;
-    if (!this.core.submit(id, functionId, serialize([mode, items]))) throw poolNotRunning();
+    const { format, payload } = encodeJob(mode, items, numeric);
+    if (!this.core.submit(id, functionId, format, payload)) throw poolNotRunning();
     this.#jobs.set(id, sink);
     if (this.#jobs.size === 1) this.#onBusyChange(true);
     this.#ringSoon();
@@ -135,19 +137,17 @@ export class Dispatcher {
     if (sink === undefined) return; // cancelled or aborted: its result is dropped
     this.#jobs.delete(job.id);
     if (this.#jobs.size === 0) this.#onBusyChange(false);
-    const data = deserialize(job.payload);
-    if (job.ok) {
-      sink.settle(data as unknown[], null);
+    const { results, errors: failed } = decodeResults(job.ok, job.format, job.payload);
+    if (failed === null) {
+      sink.settle(results, null);
       return;
     }
-    const partial = data as PartialResults;
     const errors = new Map<number, unknown>();
-    for (const [index, record] of partial.errors) errors.set(index, fromErrorRecord(record));
-    const whole = errors.get(-1);
-    if (whole !== undefined) {
-      sink.fail(whole);
+    for (const [index, record] of failed) errors.set(index, fromErrorRecord(record));
+    if (errors.has(-1)) {
+      sink.fail(errors.get(-1));
       return;
     }
-    sink.settle(partial.results, errors);
+    sink.settle(results, errors);
   }
 }

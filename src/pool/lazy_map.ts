@@ -9,7 +9,7 @@ interface Chunk {
   /** Next item to hand out. */
   cursor: number;
   settled: boolean;
-  results?: unknown[];
+  results?: ArrayLike<unknown>;
   errors?: Map<number, unknown> | null;
   failure?: unknown;
 }

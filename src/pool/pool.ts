@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TimeoutError, WorkerCrashedError, poolNotRunning } from '../errors';
 import { assertCloneable } from '../transfer/cloneable';
+import { CallMode } from '../transfer/codec';
 import { fromErrorRecord, type ErrorRecord } from '../transfer/remote_error';
-import { describe, functionSpec, isTaskRef, type TaskFn, type TaskRef } from '../task_function';
+import { describe, functionSpec, type TaskRef } from '../task_function';
 import { AsyncResult } from './async_result';
 import { Dispatcher, type JobSink } from './dispatcher';
 import { LazyMap } from './lazy_map';
@@ -11,7 +12,6 @@ import {
   resolvePoolOptions, validateChunksize, validateSignal, validateTimeout,
   type ApplyOptions, type ImapOptions, type MapOptions, type PoolOptions,
 } from './options';
-import { CallMode } from './wire';
 import { WorkerSet } from './worker_set';
 
 type Fn<A extends unknown[] = any[], R = any> = (...args: A) => R;
@@ -38,8 +38,12 @@ export class Pool {
   #state: 'running' | 'closed' | 'terminated' = 'running';
   readonly #dispatcher: Dispatcher;
   readonly #workers: WorkerSet;
-  readonly #functionIds = new WeakMap<object, number>();
+  /** Function ids by spec (see functionSpec) and by raw function source. */
   readonly #specIds = new Map<string, number>();
+  readonly #taskRefIds = new WeakMap<object, number>();
+  #functionCount = 0;
+  #lastFunction: unknown;
+  #lastFunctionId = 0;
   #applyQueue = new Map<number, PendingApply[]>();
   #applyFlushScheduled = false;
   #terminated?: Promise<void>;
@@ -157,18 +161,25 @@ export class Pool {
     if (this.#state !== 'running') throw poolNotRunning();
   }
 
+  // Called for every task, so the common cases are cheap: the same function
+  // object again, or a fresh closure of a source already registered.
   #functionId(fn: unknown, what?: string): number {
-    const cacheable = typeof fn === 'function' || isTaskRef(fn);
-    const known = cacheable ? this.#functionIds.get(fn as object) : undefined;
-    if (known !== undefined) return known;
-    const spec = functionSpec(fn, what);
-    let id = this.#specIds.get(spec);
+    if (fn === this.#lastFunction) return this.#lastFunctionId;
+    const source = typeof fn === 'function' ? Function.prototype.toString.call(fn) : undefined;
+    let id = source === undefined ? this.#taskRefIds.get(fn as object) : this.#specIds.get(source);
     if (id === undefined) {
-      id = this.#specIds.size + 1;
-      this.#specIds.set(spec, id);
-      this.#dispatcher.core.registerFunction(id, spec);
+      const spec = functionSpec(fn, what);
+      id = this.#specIds.get(spec);
+      if (id === undefined) {
+        id = ++this.#functionCount;
+        this.#specIds.set(spec, id);
+        this.#dispatcher.core.registerFunction(id, spec);
+      }
+      if (source !== undefined) this.#specIds.set(source, id);
+      else this.#taskRefIds.set(fn as object, id);
     }
-    if (cacheable) this.#functionIds.set(fn as object, id);
+    this.#lastFunction = fn;
+    this.#lastFunctionId = id;
     return id;
   }
 
@@ -253,7 +264,13 @@ export class Pool {
     }
     const functionId = this.#functionId(fn);
     const items = await materialize(iterable, method);
-    for (let i = 0; i < items.length; i++) validateItem(items[i], i, mode, method);
+    let numeric = mode === CallMode.Single && !(items instanceof BigInt64Array || items instanceof BigUint64Array);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (typeof item === 'number') continue;
+      numeric = false;
+      validateItem(item, i, mode, method);
+    }
     const { signal, onProgress } = options;
     signal?.throwIfAborted();
     this.#assertRunning();
@@ -277,7 +294,7 @@ export class Pool {
       try {
         for (let start = 0; start < total; start += size) {
           const base = start;
-          const chunk = items.slice(start, start + size) as unknown[];
+          const chunk = items.slice(start, start + size) as ArrayLike<unknown>;
           const sink: JobSink = {
             settle: (results, errors) => {
               jobs.delete(id);
@@ -292,7 +309,7 @@ export class Pool {
               finish(error);
             },
           };
-          const id = this.#dispatcher.submit(functionId, mode, chunk, sink);
+          const id = this.#dispatcher.submit(functionId, mode, chunk, sink, numeric);
           jobs.add(id);
         }
       } catch (error) {
@@ -310,7 +327,7 @@ export class Pool {
     const functionId = this.#functionId(fn);
     return new LazyMap(
       {
-        submit: (items, sink) => this.#dispatcher.submit(functionId, CallMode.Single, items, sink),
+        submit: (items, sink) => this.#dispatcher.submit(functionId, CallMode.Single, items, sink, items.every((x) => typeof x === 'number')),
         cancel: (id) => this.#dispatcher.cancel(id),
         validate: (item, index) => validateItem(item, index, CallMode.Single, method),
       },

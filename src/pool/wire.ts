@@ -7,21 +7,6 @@ export const TASK_BELL = 0;
 export const RESULT_BELL = 1;
 export const BELL_SLOTS = 2;
 
-/** How a job's items are passed to the function: `fn(item)` or `fn(...item)`. */
-export const enum CallMode {
-  Single = 0,
-  Spread = 1,
-}
-
-/** A job payload: `v8.serialize([mode, items])`. */
-export type JobPayload = [CallMode, unknown[]];
-
-/** A failed job's payload: results where they exist, error records by index. */
-export interface PartialResults {
-  results: unknown[];
-  errors: [index: number, error: import('../transfer/remote_error').ErrorRecord][];
-}
-
 export interface WorkerStart {
   poolId: number;
   slot: number;

@@ -1,10 +1,10 @@
 // Entry point of every pool worker thread: attach to the pool's native queue,
 // run the initializer, then take jobs until the pool closes.
-import { serialize, deserialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { native, type TakenJob } from '../native';
 import { toErrorRecord } from '../transfer/remote_error';
-import { CallMode, RESULT_BELL, TASK_BELL, type JobPayload, type PartialResults, type WorkerMessage, type WorkerStart } from '../pool/wire';
+import { CallMode, decodeJob, encodeResults, type ItemErrors } from '../transfer/codec';
+import { RESULT_BELL, TASK_BELL, type WorkerMessage, type WorkerStart } from '../pool/wire';
 import { explainMissingName, loadFunction } from './compile';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -34,49 +34,30 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 async function runJob(job: TakenJob): Promise<void> {
   let results: unknown[] = [];
-  let errors: PartialResults['errors'] | null = null;
+  let errors: ItemErrors | null = null;
+  let numeric = true;
   try {
-    const [mode, items] = deserialize(job.payload) as JobPayload;
+    const [mode, items] = decodeJob(job.format, job.payload);
     const fn = functions.get(job.functionId) ?? (await functionFor(job.functionId));
     results = new Array(items.length);
     for (let i = 0; i < items.length; i++) {
       try {
         let value = mode === CallMode.Spread ? fn(...(items[i] as unknown[])) : fn(items[i]);
         if (isThenable(value)) value = await value;
+        if (typeof value !== 'number') numeric = false;
         results[i] = value;
       } catch (error) {
         (errors ??= []).push([i, toErrorRecord(explainMissingName(error, job.functionId))]);
       }
     }
   } catch (error) {
-    // The function could not be loaded: every item of the job fails with that error.
-    const record = toErrorRecord(error);
-    errors = [[-1, record]];
+    // The function could not be loaded: the whole job fails with that error.
+    errors = [[-1, toErrorRecord(error)]];
   }
-  core.complete(start.slot, job.id, errors === null, encodeResults(results, errors));
+  const { format, payload } = encodeResults(results, errors, numeric);
+  core.complete(start.slot, job.id, errors === null, format, payload);
   Atomics.add(bell, RESULT_BELL, 1);
   Atomics.notify(bell, RESULT_BELL);
-}
-
-function encodeResults(results: unknown[], errors: PartialResults['errors'] | null): Buffer {
-  try {
-    return serialize(errors === null ? results : ({ results, errors } satisfies PartialResults));
-  } catch {
-    // Some result cannot be cloned: fail just those items, naming what was returned.
-    const failed: PartialResults['errors'] = errors ?? [];
-    for (let i = 0; i < results.length; i++) {
-      try {
-        serialize(results[i]);
-      } catch (error) {
-        failed.push([i, toErrorRecord(new TypeError(
-          `the task returned a value that cannot be sent back from the worker (${(error as Error).message}); ` +
-            'return plain data (structured-clone values)',
-        ))]);
-        results[i] = undefined;
-      }
-    }
-    return serialize({ results, errors: failed } satisfies PartialResults);
-  }
 }
 
 const turnEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));

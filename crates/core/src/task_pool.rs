@@ -12,6 +12,8 @@ pub struct Job {
   pub id: u64,
   /// Id of the task function, registered with [`TaskPool::register_function`].
   pub function: u32,
+  /// How `payload` is encoded; chosen by the submitter, opaque to the core.
+  pub format: u8,
   pub payload: Vec<u8>,
 }
 
@@ -20,6 +22,8 @@ pub struct Job {
 pub struct Completion {
   pub job: u64,
   pub ok: bool,
+  /// How `payload` is encoded; chosen by the worker, opaque to the core.
+  pub format: u8,
   pub payload: Vec<u8>,
 }
 
@@ -66,10 +70,10 @@ impl std::error::Error for SubmitError {}
 /// use multiproc_core::{Completion, Job, Take, TaskPool};
 ///
 /// let pool = TaskPool::new(1);
-/// pool.submit(Job { id: 7, function: 1, payload: vec![1, 2] }).unwrap();
+/// pool.submit(Job { id: 7, function: 1, format: 0, payload: vec![1, 2] }).unwrap();
 /// let Take::Job(job) = pool.take(0) else { unreachable!() };
 /// assert_eq!(pool.held(0), Some(7));
-/// pool.complete(0, Completion { job: job.id, ok: true, payload: job.payload });
+/// pool.complete(0, Completion { job: job.id, ok: true, format: 0, payload: job.payload });
 /// assert_eq!(pool.drain(16)[0].job, 7);
 /// assert_eq!(pool.held(0), None);
 /// ```
@@ -225,7 +229,7 @@ mod tests {
   use std::sync::atomic::AtomicBool;
 
   fn job(id: u64) -> Job {
-    Job { id, function: 1, payload: id.to_le_bytes().to_vec() }
+    Job { id, function: 1, format: 0, payload: id.to_le_bytes().to_vec() }
   }
 
   #[test]
@@ -297,7 +301,7 @@ mod tests {
         let done = &done;
         s.spawn(move || loop {
           match pool.take(slot) {
-            Take::Job(j) => pool.complete(slot, Completion { job: j.id, ok: true, payload: j.payload }),
+            Take::Job(j) => pool.complete(slot, Completion { job: j.id, ok: true, format: 0, payload: j.payload }),
             Take::Empty if done.load(Ordering::Acquire) => break,
             Take::Empty => std::thread::yield_now(),
             Take::Closed => break,

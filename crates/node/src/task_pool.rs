@@ -12,6 +12,7 @@ static POOLS: HandleTable<TaskPool> = HandleTable::new();
 pub struct TakenJob {
   pub id: f64,
   pub function_id: u32,
+  pub format: u32,
   pub payload: Buffer,
 }
 
@@ -20,6 +21,7 @@ pub struct TakenJob {
 pub struct FinishedJob {
   pub id: f64,
   pub ok: bool,
+  pub format: u32,
   pub payload: Buffer,
 }
 
@@ -68,8 +70,8 @@ impl NativeTaskPool {
 
   /// Queues one job; false when the pool no longer accepts work.
   #[napi]
-  pub fn submit(&self, id: f64, function_id: u32, payload: Uint8Array) -> bool {
-    let job = Job { id: id as u64, function: function_id, payload: payload.to_vec() };
+  pub fn submit(&self, id: f64, function_id: u32, format: u32, payload: Uint8Array) -> bool {
+    let job = Job { id: id as u64, function: function_id, format: format as u8, payload: payload.to_vec() };
     self.inner.submit(job).is_ok()
   }
 
@@ -77,14 +79,19 @@ impl NativeTaskPool {
   #[napi]
   pub fn take(&self, slot: u32) -> Option<TakenJob> {
     match self.inner.take(slot as usize) {
-      Take::Job(job) => Some(TakenJob { id: job.id as f64, function_id: job.function, payload: job.payload.into() }),
+      Take::Job(job) => Some(TakenJob {
+        id: job.id as f64,
+        function_id: job.function,
+        format: job.format.into(),
+        payload: job.payload.into(),
+      }),
       Take::Empty | Take::Closed => None,
     }
   }
 
   #[napi]
-  pub fn complete(&self, slot: u32, id: f64, ok: bool, payload: Uint8Array) {
-    let completion = Completion { job: id as u64, ok, payload: payload.to_vec() };
+  pub fn complete(&self, slot: u32, id: f64, ok: bool, format: u32, payload: Uint8Array) {
+    let completion = Completion { job: id as u64, ok, format: format as u8, payload: payload.to_vec() };
     self.inner.complete(slot as usize, completion);
   }
 
@@ -94,7 +101,7 @@ impl NativeTaskPool {
       .inner
       .drain(max as usize)
       .into_iter()
-      .map(|c| FinishedJob { id: c.job as f64, ok: c.ok, payload: c.payload.into() })
+      .map(|c| FinishedJob { id: c.job as f64, ok: c.ok, format: c.format.into(), payload: c.payload.into() })
       .collect()
   }
 
