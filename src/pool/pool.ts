@@ -267,7 +267,7 @@ export class Pool {
     let numeric = mode === CallMode.Single && !(items instanceof BigInt64Array || items instanceof BigUint64Array);
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
-      if (typeof item === 'number') continue;
+      if (typeof item === 'number' && mode === CallMode.Single) continue;
       numeric = false;
       validateItem(item, i, mode, method);
     }

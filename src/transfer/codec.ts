@@ -21,6 +21,11 @@ export interface Encoded {
   payload: Uint8Array;
 }
 
+export interface EncodedResults extends Encoded {
+  /** False when some item failed (the payload then carries its error). */
+  ok: boolean;
+}
+
 /** Items failed by index (-1: the whole job failed). */
 export type ItemErrors = [index: number, error: ErrorRecord][];
 
@@ -53,15 +58,14 @@ export function decodeJob(format: number, payload: Uint8Array): [CallMode, Array
 }
 
 /** `numeric`: every result is a number. */
-export function encodeResults(results: unknown[], errors: ItemErrors | null, numeric: boolean): Encoded {
-  if (errors === null && numeric) return { format: Format.Float64, payload: float64Bytes(results as number[]) };
+export function encodeResults(results: unknown[], errors: ItemErrors | null, numeric: boolean): EncodedResults {
+  const ok = errors === null;
+  if (ok && numeric) return { ok, format: Format.Float64, payload: float64Bytes(results as number[]) };
   try {
-    return {
-      format: Format.StructuredClone,
-      payload: serialize(errors === null ? results : ({ results, errors } satisfies PartialResults)),
-    };
+    const payload = serialize(ok ? results : ({ results, errors } satisfies PartialResults));
+    return { ok, format: Format.StructuredClone, payload };
   } catch {
-    return { format: Format.StructuredClone, payload: serialize(failUncloneable(results, errors ?? [])) };
+    return { ok: false, format: Format.StructuredClone, payload: serialize(failUncloneable(results, errors ?? [])) };
   }
 }
 

@@ -54,8 +54,8 @@ async function runJob(job: TakenJob): Promise<void> {
     // The function could not be loaded: the whole job fails with that error.
     errors = [[-1, toErrorRecord(error)]];
   }
-  const { format, payload } = encodeResults(results, errors, numeric);
-  core.complete(start.slot, job.id, errors === null, format, payload);
+  const { ok, format, payload } = encodeResults(results, errors, numeric);
+  core.complete(start.slot, job.id, ok, format, payload);
   Atomics.add(bell, RESULT_BELL, 1);
   Atomics.notify(bell, RESULT_BELL);
 }

@@ -1,0 +1,109 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { Pool } from '../index.mjs';
+import { withPool } from './helpers.mjs';
+
+const T = { timeout: 30_000 };
+
+test('errors cross with name, class, message, own properties, cause and the worker stack', T, () => withPool(1, async (pool) => {
+  await assert.rejects(pool.apply(() => { throw new TypeError('wrong type'); }), (e) => {
+    assert.ok(e instanceof TypeError);
+    assert.equal(e.message, 'wrong type');
+    return true;
+  });
+  for (const Builtin of [RangeError, SyntaxError, ReferenceError, EvalError, URIError]) {
+    await assert.rejects(pool.apply((name) => { throw new globalThis[name]('x'); }, [Builtin.name]), Builtin);
+  }
+  const error = await pool.apply(() => {
+    class ValidationError extends Error {
+      constructor(message, options) {
+        super(message, options);
+        this.name = 'ValidationError';
+        this.field = 'email';
+        this.details = { codes: [1, 2] };
+      }
+    }
+    function throwIt() {
+      throw new ValidationError('invalid email', { cause: new RangeError('too long') });
+    }
+    throwIt();
+  }).catch((e) => e);
+  assert.ok(error instanceof Error);
+  assert.equal(error.name, 'ValidationError');
+  assert.equal(error.message, 'invalid email');
+  assert.equal(error.field, 'email');
+  assert.deepEqual(error.details, { codes: [1, 2] });
+  assert.ok(error.cause instanceof RangeError);
+  assert.equal(error.cause.message, 'too long');
+  assert.match(error.remoteStack, /throwIt/);
+  assert.match(error.stack, /throwIt/);
+
+  assert.equal(await pool.apply(() => { throw 'a string'; }).catch((e) => e), 'a string');
+  assert.deepEqual(await pool.apply(() => { throw { code: 7 }; }).catch((e) => e), { code: 7 });
+}));
+
+test('a closure over an outer variable is refused with the variable named and the fix', T, () => withPool(1, async (pool) => {
+  const factor = 3;
+  await assert.rejects(pool.apply((x) => x * factor, [2]), (e) => {
+    assert.equal(e.name, 'ReferenceError');
+    assert.match(e.message, /"factor"/);
+    assert.match(e.message, /enclosing scope/);
+    assert.match(e.message, /argument/);
+    assert.match(e.message, /task\(/);
+    return true;
+  });
+  assert.equal(await pool.apply((x, f) => x * f, [2, factor]), 6, 'passing it as an argument works');
+}));
+
+test('native and bound functions and classes are refused at the call site', T, () => withPool(1, async (pool) => {
+  await assert.rejects(pool.map(Math.sqrt, [4]), { name: 'TypeError', message: /native or bound function.*sqrt/ });
+  await assert.rejects(pool.apply(function f(x) { return x; }.bind(null), [1]), { name: 'TypeError', message: /native or bound/ });
+  await assert.rejects(pool.apply(class A {}, []), { name: 'TypeError', message: /class/ });
+  await assert.rejects(pool.apply('x => x', []), { name: 'TypeError', message: /must be a function or task/ });
+  assert.equal(await pool.apply((x) => Math.sqrt(x), [9]), 3);
+}));
+
+test('arguments that cannot be cloned are refused with their path; nothing is sent', T, () => withPool(1, async (pool) => {
+  let ran = 0;
+  await assert.rejects(pool.apply((a, b) => a, [1, { cb: () => 1 }]), { name: 'TypeError', message: /^args\[1\]\.cb is a function/ });
+  await assert.rejects(pool.apply((a) => a, [{ list: [0, Symbol('s')] }]), { name: 'TypeError', message: /^args\[0\]\.list\[1\] is a Symbol/ });
+  class Point { constructor() { this.x = 1; } norm() { return this.x; } }
+  await assert.rejects(pool.apply((p) => p, [new Point()]), { name: 'TypeError', message: /^args\[0\] is an instance of Point/ });
+  await assert.rejects(pool.map((x) => x, [1, 2, { f() {} }]), { name: 'TypeError', message: /^iterable\[2\]\.f is a function/ });
+  await assert.rejects(pool.starmap((x) => x, [[1], 2]), { name: 'TypeError', message: /iterable\[1\] must be an array/ });
+  await assert.rejects(pool.apply((x) => x, 5), { name: 'TypeError', message: /args must be an array/ });
+  assert.equal(ran, 0);
+  // Nothing half-sent: the pool is idle and still works.
+  assert.deepEqual(await pool.map((x) => x + 1, [1, 2]), [2, 3]);
+}));
+
+test('a result that cannot be cloned rejects that item only', T, () => withPool(1, async (pool) => {
+  await assert.rejects(pool.apply(() => () => 1), { name: 'TypeError', message: /cannot be sent back/ });
+  const it = pool.imap((x) => (x === 1 ? Symbol('s') : x), [0, 1, 2]);
+  assert.deepEqual(await it.next(), { done: false, value: 0 });
+  await assert.rejects(it.next(), /cannot be sent back/);
+  assert.deepEqual(await it.next(), { done: false, value: 2 });
+}));
+
+test('bad pool options are refused with a clear error', T, () => {
+  assert.throws(() => new Pool(0), { name: 'RangeError', message: /processes must be a positive integer, got number 0/ });
+  assert.throws(() => new Pool(1.5), { name: 'RangeError', message: /processes/ });
+  assert.throws(() => new Pool({ processes: -1 }), RangeError);
+  assert.throws(() => new Pool({ maxTasksPerChild: 0 }), { name: 'RangeError', message: /maxTasksPerChild/ });
+  assert.throws(() => new Pool({ maxTasksPerChild: 2.5 }), RangeError);
+  assert.throws(() => new Pool({ context: 'process' }), /not yet supported/);
+  assert.throws(() => new Pool({ context: 'fork' }), TypeError);
+  assert.throws(() => new Pool({ initializer: Math.max }), /native or bound/);
+  assert.throws(() => new Pool({ initializer: () => {}, initargs: [() => {}] }), { name: 'TypeError', message: /^initargs\[0\] is a function/ });
+  assert.throws(() => new Pool('2'), TypeError);
+});
+
+test('bad call options are refused, and the pool keeps working', T, () => withPool(1, async (pool) => {
+  await assert.rejects(pool.map((x) => x, [1], { chunksize: 0 }), { name: 'RangeError', message: /chunksize/ });
+  assert.throws(() => pool.imap((x) => x, [1], { chunksize: -2 }), RangeError);
+  await assert.rejects(pool.apply((x) => x, [1], { timeout: -1 }), { name: 'RangeError', message: /timeout/ });
+  await assert.rejects(pool.apply((x) => x, [1], { signal: {} }), { name: 'TypeError', message: /AbortSignal/ });
+  await assert.rejects(pool.map((x) => x, 42), { name: 'TypeError', message: /iterable/ });
+  assert.throws(() => pool.applyAsync((x) => x, [1]).get(-5), RangeError);
+  assert.deepEqual(await pool.map((x) => x, [1]), [1]);
+}));
