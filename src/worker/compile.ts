@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { Script, constants as vmConstants } from 'node:vm';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { FunctionSpec } from '../task_function';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -33,11 +33,12 @@ async function importExport(module: string, exportName: string): Promise<AnyFunc
 function compileInline(source: string, id: number, baseDir: string): AnyFunction {
   const filename = join(baseDir, `multiproc-task-${id}.js`);
   const require = createRequire(filename);
+  // `new Function` keeps `import()` working without vm's experimental loader
+  // hooks; sourceURL names the code in stacks (see explainMissingName).
   const compile = (expression: string) =>
-    new Script(`(function (require, __filename, __dirname) { return (${expression}\n); })`, {
-      filename,
-      importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    }).runInThisContext() as (r: NodeRequire, f: string, d: string) => AnyFunction;
+    new Function('require', '__filename', '__dirname', `return (${expression}\n);\n//# sourceURL=${taskUrl(id)}`) as (
+      r: NodeRequire, f: string, d: string,
+    ) => AnyFunction;
   try {
     return compile(source)(require, filename, baseDir);
   } catch (error) {
@@ -45,6 +46,33 @@ function compileInline(source: string, id: number, baseDir: string): AnyFunction
     if (!(error instanceof SyntaxError)) throw error;
     const holder = compile(`{ ${source} }`)(require, filename, baseDir) as unknown as Record<string, AnyFunction>;
     return Object.values(holder)[0];
+  }
+}
+
+const taskUrl = (id: number) => `multiproc-task-${id}.js`;
+
+/**
+ * Node 20 runs the parent's `--require` preloads in workers but not its
+ * `--import` ones (which is how TypeScript loaders such as tsx register), so a
+ * worker imports them itself, resolved from the working directory as Node does.
+ */
+export async function importParentPreloads(): Promise<void> {
+  if (Number(process.versions.node.split('.')[0]) >= 22) return;
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const specifier = args[i] === '--import' ? args[++i] : args[i].startsWith('--import=') ? args[i].slice(9) : undefined;
+    if (specifier === undefined) continue;
+    if (/^tsx(\/esm)?$/.test(specifier)) {
+      // tsx's --import entry registers its hooks on the main thread only; its
+      // APIs register them for this thread, for ESM and CommonJS .ts files.
+      const esm = (await import('tsx/esm/api' as string)) as { register(): void };
+      const cjs = (await import('tsx/cjs/api' as string)) as { register(): void };
+      esm.register();
+      cjs.register();
+    } else {
+      const path = /^\.{0,2}\//.test(specifier) ? resolve(process.cwd(), specifier) : undefined;
+      await import(path === undefined ? specifier : pathToFileURL(path).href);
+    }
   }
 }
 
@@ -57,7 +85,7 @@ const UNDEFINED_NAME = /^(\S+) is not defined$/;
 export function explainMissingName(error: unknown, id: number): unknown {
   if (!(error instanceof ReferenceError)) return error;
   const match = UNDEFINED_NAME.exec(error.message);
-  if (!match || !error.stack?.includes(`multiproc-task-${id}.js`)) return error;
+  if (!match || !error.stack?.includes(taskUrl(id))) return error;
   const name = match[1];
   error.message =
     `${name} is not defined in the worker: the task function uses "${name}" from its enclosing scope, ` +

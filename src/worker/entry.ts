@@ -5,7 +5,7 @@ import { native, type TakenJob } from '../native';
 import { toErrorRecord } from '../transfer/remote_error';
 import { CallMode, decodeJob, encodeResults, type ItemErrors } from '../transfer/codec';
 import { RESULT_BELL, TASK_BELL, type WorkerMessage, type WorkerStart } from '../pool/wire';
-import { explainMissingName, loadFunction } from './compile';
+import { explainMissingName, importParentPreloads, loadFunction } from './compile';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -63,6 +63,7 @@ async function runJob(job: TakenJob): Promise<void> {
 const turnEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function main(): Promise<void> {
+  await importParentPreloads();
   if (start.initializer) {
     try {
       const init = await functionFor(start.initializer.functionId);
