@@ -1,0 +1,43 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import * as esm from '../index.mjs';
+import { withPool } from './helpers.mjs';
+
+const T = { timeout: 30_000 };
+const cjs = createRequire(import.meta.url)('..');
+
+test('import and require load one and the same package', T, () => {
+  for (const name of ['Pool', 'AsyncResult', 'task', 'cpuCount', 'currentProcess', 'parentProcess', 'activeChildren', 'TimeoutError', 'WorkerCrashedError']) {
+    assert.equal(typeof esm[name], 'function', `${name} is exported`);
+    assert.equal(esm[name], cjs[name], `${name} is the same object from import and require`);
+  }
+  assert.equal(esm.default, cjs);
+});
+
+test('cpuCount is os.availableParallelism()', T, () => {
+  assert.equal(esm.cpuCount(), availableParallelism());
+});
+
+test('currentProcess and parentProcess on the main thread', T, () => {
+  assert.deepEqual(esm.currentProcess(), { name: 'MainProcess', pid: process.pid, ident: 0, daemon: false });
+  assert.equal(esm.parentProcess(), null);
+  assert.deepEqual(esm.activeChildren(), []);
+});
+
+test('currentProcess and parentProcess inside a pool worker', T, () => withPool(2, async (pool) => {
+  const infos = await pool.map(() => {
+    const { currentProcess, parentProcess } = require(process.env.MULTIPROC_UNDER_TEST);
+    return { self: currentProcess(), parent: parentProcess(), thread: require('node:worker_threads').threadId };
+  }, [1, 2], { chunksize: 1 });
+  for (const { self, parent, thread } of infos) {
+    assert.match(self.name, /^PoolWorker-\d+$/);
+    assert.equal(self.pid, process.pid);
+    assert.equal(self.ident, thread);
+    assert.equal(self.daemon, true);
+    assert.deepEqual(parent, { name: 'MainProcess', pid: process.pid, ident: 0 });
+  }
+}));
+
+process.env.MULTIPROC_UNDER_TEST = new URL('../index.js', import.meta.url).pathname;
