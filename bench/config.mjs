@@ -1,0 +1,63 @@
+// What `npm run bench` measures: libraries, scenarios, run counts and targets.
+// Targets are compared in the same run and reported, never asserted.
+
+export const JS_LIBS = ['multiproc', 'piscina', 'poolifier', 'tinypool', 'workerpool'];
+export const LABELS = {
+  multiproc: 'multiproc',
+  piscina: 'piscina',
+  poolifier: 'poolifier',
+  tinypool: 'tinypool',
+  workerpool: 'workerpool',
+  python: 'Python Pool',
+};
+
+export const RUNS = 5; // timed runs per library; the median is reported
+export const WARMUP = 1; // untimed runs before them
+export const CHILD_TIMEOUT_MS = 240_000; // a hung library costs at most this
+
+// target: the median of multiproc compared with `factor` x the best median among `ref`
+// (libraries) or with the absolute number `absolute`.
+export const SCENARIOS = [
+  {
+    id: 'tiny',
+    title: '100k tiny tasks (apply x => x*x, all in flight)',
+    unit: 'tasks/s',
+    higherIsBetter: true,
+    target: { ref: ['piscina', 'poolifier'], factor: 2, text: '≥ 2× the best of piscina and poolifier' },
+  },
+  {
+    id: 'map',
+    title: 'map(x => x*x) over 1M ints, default chunksize',
+    unit: 'items/s',
+    higherIsBetter: true,
+    // poolifier's mapExecute is one task per item (~16 s per run): fewer runs keep the total short.
+    runs: { poolifier: 3 },
+    note: 'piscina, tinypool and workerpool have no map API and are skipped; poolifier runs mapExecute (one task per item).',
+    target: { ref: ['python'], factor: 1.5, text: '≥ 1.5× Python Pool(2).map' },
+  },
+  {
+    id: 'fib',
+    title: '16 × fib(27) on 2 workers: speedup over a serial loop',
+    unit: '× serial',
+    higherIsBetter: true,
+    note: 'map where the library has one, else all 16 tasks submitted at once; serial loop runs the same function in the same process, alternating with the parallel runs.',
+    target: { absolute: 1.8, text: '≥ 1.8× speedup' },
+  },
+  {
+    id: 'startup',
+    title: 'Pool start-up until a task has completed on each of 2 workers',
+    unit: 'ms',
+    higherIsBetter: false,
+    note: 'constructor call → pairs of trivial tasks until 2 distinct workers have answered; library already loaded; pool destroyed between runs. Python forks its workers (the Linux default start method), which is why it is far quicker.',
+    target: { ref: ['piscina'], factor: 1, text: '≤ piscina' },
+  },
+  {
+    id: 'rss',
+    title: 'RSS per worker (2-worker pool, warmed)',
+    unit: 'MiB',
+    higherIsBetter: false,
+    freshPerRun: true, // freed pool memory is not returned: one fresh process per run
+    note: 'JS: (RSS with the warmed pool − RSS before creating it) / 2, after gc, in one fresh process per run. Python workers are processes: each worker\'s PSS instead.',
+    target: { ref: ['piscina'], factor: 1, text: '≤ piscina' },
+  },
+];

@@ -1,0 +1,17 @@
+"""Shared bits of the Python side: argument parsing and the RESULT line the orchestrator reads."""
+import json
+import sys
+
+
+def args():
+    """runs, warmup from argv (same order as bench/child.mjs)."""
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    warmup = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    return runs, warmup
+
+
+def emit(values, **extra):
+    out = {"values": values}
+    if extra:
+        out["extra"] = extra
+    print("RESULT " + json.dumps(out), flush=True)

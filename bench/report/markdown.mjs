@@ -1,0 +1,84 @@
+// results.md: machine and method, a targets summary, then one table per scenario.
+import { LABELS, SCENARIOS } from '../config.mjs';
+import { fmt } from '../lib/stats.mjs';
+
+const scenarioOf = (id) => SCENARIOS.find((s) => s.id === id);
+
+function ratioText(t) {
+  if (t.ratio == null) return `— (${t.why})`;
+  return `${t.ratio.toFixed(2)}× ${t.refName === 'serial' ? 'serial' : LABELS[t.refName]} (need ${t.op} ${t.factor}×)`;
+}
+
+function summary(results) {
+  const lines = ['| scenario | target for multiproc | multiproc | reference | ratio | result |', '|---|---|---|---|---|---|'];
+  for (const { id, target: t } of results) {
+    const sc = scenarioOf(id);
+    const ref = t.refName && t.refName !== 'serial' ? `${LABELS[t.refName]} ${fmt(t.ref)} ${sc.unit}` : t.refName === 'serial' ? 'serial loop = 1×' : '—';
+    const mine = t.mine != null ? `${fmt(t.mine)} ${sc.unit}` : '—';
+    lines.push(`| ${sc.title} | ${t.text} | ${mine} | ${ref} | ${ratioText(t)} | **${t.status}** |`);
+  }
+  return lines.join('\n');
+}
+
+function extraText(r) {
+  const parts = Object.entries(r.extra ?? {}).map(([k, v]) => `${k} ${fmt(v)}`);
+  // Another process was using the machine right before this row: its numbers are suspect.
+  if (r.busyBefore > 0.15) parts.push(`⚠ machine ${(r.busyBefore * 100).toFixed(0)}% busy before the run`);
+  return parts.join(', ');
+}
+
+function scenarioTable({ id, rows, target }) {
+  const sc = scenarioOf(id);
+  const best = bestMedian(sc, rows);
+  const out = [
+    `## ${sc.title}`,
+    '',
+    `Unit: ${sc.unit}, ${sc.higherIsBetter ? 'higher' : 'lower'} is better.${sc.note ? ' ' + sc.note : ''}`,
+    '',
+    '| library | median | min | max | runs | vs best | details |',
+    '|---|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const [lib, r] of Object.entries(rows)) {
+    if (!r.values) {
+      out.push(`| ${LABELS[lib]} | ${r.skipped ? 'skipped' : 'error'} | | | | | ${(r.skipped ?? r.error ?? '').replace(/\|/g, '\\|')} |`);
+      continue;
+    }
+    const rel = sc.higherIsBetter ? r.median / best : best / r.median;
+    out.push(
+      `| ${lib === 'multiproc' ? '**multiproc**' : LABELS[lib]} | ${fmt(r.median)} | ${fmt(Math.min(...r.values))} | ${fmt(Math.max(...r.values))} | ${r.values.length} | ${(rel * 100).toFixed(0)}% | ${extraText(r)} |`,
+    );
+  }
+  out.push('', `Target: multiproc ${target.text} → ${ratioText(target)} → **${target.status}**`, '');
+  return out.join('\n');
+}
+
+export function bestMedian(sc, rows) {
+  const ms = Object.values(rows).map((r) => r.median).filter((m) => m != null);
+  return ms.length ? (sc.higherIsBetter ? Math.max : Math.min)(...ms) : null;
+}
+
+export function toMarkdown({ info, runs, warmup, command, seconds, results }) {
+  const v = info.versions;
+  return [
+    '# multiproc benchmark results',
+    '',
+    `Measured ${info.date} with \`${command}\` (${seconds} s in all). Targets are ratios within this one run.`,
+    '',
+    '| | |',
+    '|---|---|',
+    `| Machine | ${info.nproc} cores (\`nproc\`), ${info.cpu}, ${info.memGiB} GiB, ${info.os} |`,
+    `| Load average at start | ${info.loadavg.map((x) => x.toFixed(2)).join(', ')} (1, 5, 15 min) |`,
+    `| Node.js | ${info.node} |`,
+    `| Python | ${info.python ?? 'not found (Python rows skipped)'} |`,
+    `| Libraries | ${Object.entries(v).map(([k, x]) => `${k} ${x}`).join(', ')} |`,
+    `| Method | every library in its own fresh \`node\` (or \`python3\`) child process; ${warmup} warm-up then ${runs} timed runs; medians shown; every pool has 2 workers |`,
+    '',
+    '![results chart](results.svg)',
+    '',
+    '## Targets',
+    '',
+    summary(results),
+    '',
+    ...results.map(scenarioTable),
+  ].join('\n');
+}

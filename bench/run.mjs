@@ -1,0 +1,71 @@
+// `npm run bench`: every scenario × every library, each library in its own fresh child
+// process (so pools never share a process), medians of RUNS timed runs after WARMUP.
+// Flags for development: --only=tiny,map  --libs=piscina,python  --runs=3
+// A filtered run writes only bench/.work/results.json; a full run also bench/results.{md,svg}.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CHILD_TIMEOUT_MS, JS_LIBS, LABELS, RUNS, SCENARIOS, WARMUP } from './config.mjs';
+import { machineInfo } from './lib/machine.mjs';
+import { waitQuiet } from './lib/quiet.mjs';
+import { runChild } from './lib/spawn.mjs';
+import { fmt, median } from './lib/stats.mjs';
+import { evaluateTarget } from './lib/target.mjs';
+import { writeReport } from './report.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const flags = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+const only = flags.only?.split(',');
+const runs = Number(flags.runs ?? RUNS);
+
+const info = machineInfo(root, JS_LIBS);
+const libs = [...JS_LIBS, ...(info.python ? ['python'] : [])].filter((l) => !flags.libs || flags.libs.split(',').includes(l));
+const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.id));
+
+// One child for the whole series, or (freshPerRun) one child per run, warm-ups discarded.
+async function measure(sc, lib) {
+  const n = sc.runs?.[lib] ?? runs;
+  const cmd = lib === 'python' ? 'python3' : process.execPath;
+  const script = lib === 'python' ? [`bench/python/${sc.id}.py`] : ['--expose-gc', 'bench/child.mjs', sc.id, lib];
+  const opts = { cwd: root, timeout: CHILD_TIMEOUT_MS };
+  if (!sc.freshPerRun) return runChild(cmd, [...script, String(n), String(WARMUP)], opts);
+  const values = [];
+  for (let i = 0; i < WARMUP + n; i++) {
+    const r = await runChild(cmd, [...script, '1', '0'], opts);
+    if (!r.values) return r;
+    if (i >= WARMUP) values.push(...r.values);
+  }
+  return { values };
+}
+
+const t0 = performance.now();
+const results = [];
+for (const sc of scenarios) {
+  console.log(`\n## ${sc.title} [${sc.unit}${sc.higherIsBetter ? ', higher is better' : ', lower is better'}]`);
+  const rows = {};
+  for (const lib of libs) {
+    const busy = await waitQuiet();
+    const started = performance.now();
+    const r = await measure(sc, lib);
+    r.busyBefore = busy;
+    if (r.values) r.median = median(r.values);
+    rows[lib] = r;
+    const secs = ((performance.now() - started) / 1000).toFixed(1);
+    const shown = r.values
+      ? `${fmt(r.median).padStart(8)}  (min ${fmt(Math.min(...r.values))}, max ${fmt(Math.max(...r.values))}, n=${r.values.length})`
+      : r.skipped ? `skipped: ${r.skipped}` : `ERROR: ${r.error}`;
+    const warn = busy > 0.15 ? ` (machine ${(busy * 100).toFixed(0)}% busy before this run)` : '';
+    console.log(`  ${LABELS[lib].padEnd(12)} ${shown}  [${secs} s]${warn}`);
+  }
+  const medians = Object.fromEntries(Object.entries(rows).map(([l, r]) => [l, r.median]));
+  const target = evaluateTarget(sc, medians);
+  const ratio = target.ratio != null ? `${target.ratio.toFixed(2)}× ${target.refName}` : target.why;
+  console.log(`  target: multiproc ${target.text} → ${ratio} → ${target.status}`);
+  results.push({ id: sc.id, rows, target });
+}
+
+const out = { info, runs, warmup: WARMUP, command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`, seconds: Math.round((performance.now() - t0) / 1000), results };
+mkdirSync(`${root}bench/.work`, { recursive: true });
+writeFileSync(`${root}bench/.work/results.json`, JSON.stringify(out, null, 2));
+const full = !flags.only && !flags.libs && !flags.runs;
+writeReport(out, full ? `${root}bench` : `${root}bench/.work`);
+console.log(`\n${out.seconds} s total; report in ${full ? 'bench' : 'bench/.work'}/results.{md,svg}`);
