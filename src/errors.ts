@@ -21,6 +21,7 @@ export class WorkerCrashedError extends Error {
   }
 }
 
-export function poolNotRunning(): Error {
-  return new Error('Pool not running: it was closed or terminated; create a new Pool for more work');
+/** `why`: how the pool stopped, when it was not the user's close()/terminate(). */
+export function poolNotRunning(why = 'it was closed or terminated'): Error {
+  return new Error(`Pool not running: ${why}; create a new Pool for more work`);
 }

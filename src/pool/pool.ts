@@ -47,10 +47,19 @@ export class Pool {
   #applyQueue = new Map<number, PendingApply[]>();
   #applyFlushScheduled = false;
   #terminated?: Promise<void>;
+  /** Why the pool stopped, when the user did not stop it (see #assertRunning). */
+  #stopReason?: string;
+  /** map/starmap calls made while running whose async input is still being read:
+   *  close() keeps the native queue open until their work is queued. */
+  #accepting = 0;
+  /** Most apply() calls one job carries: 1 under maxTasksPerChild, which
+   *  counts jobs, so that each apply() is one task as in Python. */
+  readonly #applyBatch: number;
 
   constructor(options?: number | PoolOptions) {
     const resolved = resolvePoolOptions(options);
     this.processes = resolved.processes;
+    this.#applyBatch = resolved.maxTasksPerChild > 0 ? 1 : MAX_APPLY_BATCH;
     this.#dispatcher = new Dispatcher(this.processes, (busy) => this.#workers?.setRef(busy));
     let initializer;
     if (resolved.initializer !== undefined) {
@@ -134,7 +143,7 @@ export class Pool {
     if (this.#state !== 'running') return;
     this.#flushApplies();
     this.#state = 'closed';
-    this.#dispatcher.close();
+    if (this.#accepting === 0) this.#dispatcher.close();
   }
 
   /** Stops the workers now; pending and running work rejects before this resolves. */
@@ -158,7 +167,7 @@ export class Pool {
   }
 
   #assertRunning(): void {
-    if (this.#state !== 'running') throw poolNotRunning();
+    if (this.#state !== 'running') throw poolNotRunning(this.#stopReason);
   }
 
   // Called for every task, so the common cases are cheap: the same function
@@ -201,7 +210,7 @@ export class Pool {
     if (queue.size === 0) return;
     this.#applyQueue = new Map();
     for (const [functionId, pending] of queue) {
-      const size = Math.min(MAX_APPLY_BATCH, Math.ceil(pending.length / (4 * this.processes)));
+      const size = Math.min(this.#applyBatch, Math.ceil(pending.length / (4 * this.processes)));
       for (let start = 0; start < pending.length; start += size) {
         const group = pending.slice(start, start + size);
         try {
@@ -263,7 +272,22 @@ export class Pool {
       throw new TypeError(`${method}: onProgress must be a function, got ${describe(options.onProgress)}`);
     }
     const functionId = this.#functionId(fn);
-    const items = await materialize(iterable, method);
+    // A sync input is read now, so its work is queued before this call returns
+    // and a close() right after the call still runs it. An async input is read
+    // later; until its work is queued, close() leaves the native queue open.
+    if (isSyncInput(iterable)) return this.#submitMap(functionId, materializeSync(iterable), options, mode, method);
+    this.#accepting++;
+    try {
+      const items = await materialize(iterable, method);
+      if (this.#state === 'terminated') throw poolNotRunning(this.#stopReason);
+      return this.#submitMap(functionId, items, options, mode, method);
+    } finally {
+      if (--this.#accepting === 0 && this.#state === 'closed') this.#dispatcher.close();
+    }
+  }
+
+  #submitMap(functionId: number, items: ArrayLike<unknown> & { slice(a: number, b: number): unknown }, options: MapOptions<any>, mode: CallMode, method: string): Promise<unknown[]> {
+    const chunksize = options.chunksize;
     let numeric = mode === CallMode.Single && !(items instanceof BigInt64Array || items instanceof BigUint64Array);
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
@@ -273,9 +297,8 @@ export class Pool {
     }
     const { signal, onProgress } = options;
     signal?.throwIfAborted();
-    this.#assertRunning();
     const total = items.length;
-    if (total === 0) return [];
+    if (total === 0) return Promise.resolve([]);
     const size = chunksize ?? Math.ceil(total / (4 * this.processes));
     return new Promise((resolve, reject) => {
       const out = new Array(total);
@@ -350,13 +373,14 @@ export class Pool {
   #onWorkerExit(slot: number, exitCode: number, error: unknown): void {
     this.#dispatcher.failHeld(slot, new WorkerCrashedError(exitCode, error));
     this.#dispatcher.ringResults();
-    const work = this.#state === 'running' || (this.#state === 'closed' && this.#dispatcher.core.queued > 0);
+    const work = this.#state === 'running' || (this.#state === 'closed' && (this.#dispatcher.core.queued > 0 || this.#accepting > 0));
     if (work) this.#workers.spawn(slot);
   }
 
   #onInitializerFailed(record: ErrorRecord): void {
     const cause = fromErrorRecord(record);
     const message = cause instanceof Error ? cause.message : String(cause);
+    if (this.#state !== 'terminated') this.#stopReason = `it was terminated because its initializer failed in a worker (${message})`;
     void this.#terminate(new Error(`Pool initializer failed in a worker (${message}); the pool was terminated`, { cause }));
   }
 }
@@ -367,6 +391,17 @@ function validateItem(item: unknown, index: number, mode: CallMode, method: stri
   }
   const type = typeof item;
   if (type === 'object' || type === 'function' || type === 'symbol') assertCloneable(item, `iterable[${index}]`);
+}
+
+function isSyncInput(iterable: unknown): iterable is Iterable<unknown> {
+  const source = iterable as Partial<Iterable<unknown> & AsyncIterable<unknown>> | null | undefined;
+  return source != null && typeof source[Symbol.asyncIterator] !== 'function' && typeof source[Symbol.iterator] === 'function';
+}
+
+function materializeSync(iterable: Iterable<unknown>): ArrayLike<unknown> & { slice(a: number, b: number): unknown } {
+  if (Array.isArray(iterable)) return iterable;
+  if (ArrayBuffer.isView(iterable) && !(iterable instanceof DataView)) return iterable as unknown as unknown[];
+  return Array.from(iterable);
 }
 
 async function materialize(iterable: unknown, method: string): Promise<ArrayLike<unknown> & { slice(a: number, b: number): unknown }> {

@@ -24,6 +24,8 @@ export class WorkerSet {
   readonly #workers: (Worker | null)[];
   readonly #stopping = new Set<Worker>();
   #ref = false;
+  /** Someone awaits allExited(): keep the workers ref'd until they are gone. */
+  #joining = false;
   #exitWaiters: (() => void)[] = [];
 
   constructor(size: number, start: Omit<WorkerStart, 'slot'>, resourceLimits: ResourceLimits | undefined, events: WorkerSetEvents) {
@@ -69,8 +71,9 @@ export class WorkerSet {
     this.#workers[slot] = worker;
   }
 
-  /** Whether the workers keep the process alive. */
-  setRef(ref: boolean): void {
+  /** Whether the workers keep the process alive (always while joining). */
+  setRef(busy: boolean): void {
+    const ref = busy || this.#joining;
     if (this.#ref === ref) return;
     this.#ref = ref;
     for (const worker of this.#workers) {
@@ -81,6 +84,7 @@ export class WorkerSet {
   /** Resolves once every worker has exited (they are kept ref'd meanwhile). */
   allExited(): Promise<void> {
     if (this.alive === 0) return Promise.resolve();
+    this.#joining = true;
     this.setRef(true);
     return new Promise((resolve) => this.#exitWaiters.push(resolve));
   }
