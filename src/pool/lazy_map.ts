@@ -20,6 +20,8 @@ export interface LazyMapSource {
   cancel(id: number): void;
   /** Throws a TypeError naming the item if it cannot be sent. */
   validate(item: unknown, index: number): void;
+  /** Called once when this map will submit no more work. */
+  release(): void;
 }
 
 /**
@@ -39,6 +41,10 @@ export class LazyMap<R> implements AsyncIterableIterator<R> {
   #inFlight = new Set<Chunk>();
   #pulled = 0;
   #inputDone = false;
+  /** Reading or sending the input failed: thrown after the items before it. */
+  #inputError: { error: unknown } | undefined;
+  /** The pool was closed: read the rest of the input now, window or not. */
+  #unbounded = false;
   #finished = false;
   #changed!: Promise<void>;
   #notify!: () => void;
@@ -73,6 +79,17 @@ export class LazyMap<R> implements AsyncIterableIterator<R> {
     return { done: true, value: undefined };
   }
 
+  /**
+   * Queues the rest of the input at once, as Python's imap does when its pool
+   * is closed: work asked for before close() still runs, and the pool can drain.
+   */
+  submitRest(): Promise<void> {
+    this.#unbounded = true;
+    const done = this.#serial.then(() => this.#fill());
+    this.#serial = done;
+    return done;
+  }
+
   readonly #onAbort = () => this.#notify();
 
   #renew(): void {
@@ -86,20 +103,16 @@ export class LazyMap<R> implements AsyncIterableIterator<R> {
         await this.#stop();
         throw this.#signal.reason;
       }
-      try {
-        await this.#fill();
-      } catch (error) {
-        await this.#stop();
-        throw error;
-      }
+      await this.#fill();
       const head = this.#chunks[0];
       if (head && head.settled) return this.#take(head);
       if (!head && this.#inFlight.size === 0 && this.#inputDone) {
+        const failed = this.#inputError;
         await this.#stop();
+        if (failed) throw failed.error;
         return { done: true, value: undefined };
       }
-      const changed = this.#changed;
-      await changed;
+      await this.#changed;
     }
   }
 
@@ -111,21 +124,33 @@ export class LazyMap<R> implements AsyncIterableIterator<R> {
     return { done: false, value: chunk.results![index] as R };
   }
 
-  /** Pulls input and submits chunks until the window is full or the input ends. */
+  /** Pulls input and submits chunks until the window is full or the input ends.
+   *  Never throws: a failure ends the input and is kept for its position. */
   async #fill(): Promise<void> {
-    while (!this.#inputDone && this.#held() < this.#window) {
+    while (!this.#inputDone && (this.#unbounded || this.#held() < this.#window)) {
       const items: unknown[] = [];
-      while (items.length < this.#chunksize) {
-        const step = await this.#input.next();
-        if (step.done) {
-          this.#inputDone = true;
-          break;
+      try {
+        while (items.length < this.#chunksize) {
+          const step = await this.#input.next();
+          if (step.done) {
+            this.#endInput();
+            break;
+          }
+          this.#pool.validate(step.value, this.#pulled++);
+          items.push(step.value);
         }
-        this.#pool.validate(step.value, this.#pulled++);
-        items.push(step.value);
+        if (items.length > 0) this.#submit(items);
+      } catch (error) {
+        this.#inputError = { error };
+        this.#endInput();
       }
-      if (items.length > 0) this.#submit(items);
     }
+  }
+
+  #endInput(): void {
+    if (this.#inputDone) return;
+    this.#inputDone = true;
+    this.#pool.release();
   }
 
   /** Chunks submitted and not yet fully consumed. */
@@ -165,6 +190,9 @@ export class LazyMap<R> implements AsyncIterableIterator<R> {
     for (const chunk of this.#inFlight) this.#pool.cancel(chunk.id);
     this.#inFlight.clear();
     this.#chunks = [];
-    await this.#input.return?.();
+    if (!this.#inputDone) {
+      this.#endInput();
+      await this.#input.return?.();
+    }
   }
 }

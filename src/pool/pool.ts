@@ -52,6 +52,8 @@ export class Pool {
   /** map/starmap calls made while running whose async input is still being read:
    *  close() keeps the native queue open until their work is queued. */
   #accepting = 0;
+  /** imap/imapUnordered iterators still reading their input. */
+  readonly #lazyMaps = new Set<LazyMap<unknown>>();
   /** Most apply() calls one job carries: 1 under maxTasksPerChild, which
    *  counts jobs, so that each apply() is one task as in Python. */
   readonly #applyBatch: number;
@@ -143,7 +145,16 @@ export class Pool {
     if (this.#state !== 'running') return;
     this.#flushApplies();
     this.#state = 'closed';
+    for (const lazyMap of this.#lazyMaps) {
+      this.#accepting++;
+      void lazyMap.submitRest().finally(() => this.#accepted());
+    }
     if (this.#accepting === 0) this.#dispatcher.close();
+  }
+
+  /** One call that was still queueing work when close() came has finished. */
+  #accepted(): void {
+    if (--this.#accepting === 0 && this.#state === 'closed') this.#dispatcher.close();
   }
 
   /** Stops the workers now; pending and running work rejects before this resolves. */
@@ -282,7 +293,7 @@ export class Pool {
       if (this.#state === 'terminated') throw poolNotRunning(this.#stopReason);
       return this.#submitMap(functionId, items, options, mode, method);
     } finally {
-      if (--this.#accepting === 0 && this.#state === 'closed') this.#dispatcher.close();
+      this.#accepted();
     }
   }
 
@@ -348,15 +359,18 @@ export class Pool {
     const chunksize = validateChunksize(options.chunksize) ?? 1;
     validateSignal(options.signal, method);
     const functionId = this.#functionId(fn);
-    return new LazyMap(
+    const lazyMap: LazyMap<unknown> = new LazyMap(
       {
         submit: (items, sink) => this.#dispatcher.submit(functionId, CallMode.Single, items, sink, items.every((x) => typeof x === 'number')),
         cancel: (id) => this.#dispatcher.cancel(id),
         validate: (item, index) => validateItem(item, index, CallMode.Single, method),
+        release: () => this.#lazyMaps.delete(lazyMap),
       },
       iteratorOf(iterable, method),
       { chunksize, workers: this.processes, ordered, signal: options.signal },
     );
+    this.#lazyMaps.add(lazyMap);
+    return lazyMap;
   }
 
   #terminate(error: unknown): Promise<void> {
