@@ -14,6 +14,10 @@ export const LABELS = {
 export const RUNS = 5; // timed runs per library; the median is reported
 export const WARMUP = 1; // untimed runs before them
 export const CHILD_TIMEOUT_MS = 240_000; // a hung library costs at most this
+// Before each row, wait for the machine to be quiet (see lib/quiet.mjs), at most this long,
+// and at most QUIET_WAIT_TOTAL_MS over the whole run (measuring alone takes ~4-5 min).
+export const QUIET_WAIT_PER_ROW_MS = 20_000;
+export const QUIET_WAIT_TOTAL_MS = 120_000;
 
 // target: the median of multiproc compared with `factor` x the best median among `ref`
 // (libraries) or with the absolute number `absolute`.

@@ -4,7 +4,7 @@
 // A filtered run writes only bench/.work/results.json; a full run also bench/results.{md,svg}.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CHILD_TIMEOUT_MS, JS_LIBS, LABELS, RUNS, SCENARIOS, WARMUP } from './config.mjs';
+import { CHILD_TIMEOUT_MS, JS_LIBS, LABELS, QUIET_WAIT_PER_ROW_MS, QUIET_WAIT_TOTAL_MS, RUNS, SCENARIOS, WARMUP } from './config.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { waitQuiet } from './lib/quiet.mjs';
 import { runChild } from './lib/spawn.mjs';
@@ -38,12 +38,16 @@ async function measure(sc, lib) {
 }
 
 const t0 = performance.now();
+let quietBudgetMs = QUIET_WAIT_TOTAL_MS;
 const results = [];
 for (const sc of scenarios) {
   console.log(`\n## ${sc.title} [${sc.unit}${sc.higherIsBetter ? ', higher is better' : ', lower is better'}]`);
   const rows = {};
   for (const lib of libs) {
-    const busy = await waitQuiet();
+    // Wait for other processes to calm down, within a budget that keeps the run near 10 min.
+    const waitStart = performance.now();
+    const busy = await waitQuiet({ maxWaitMs: Math.min(QUIET_WAIT_PER_ROW_MS, quietBudgetMs) });
+    quietBudgetMs = Math.max(0, quietBudgetMs - (performance.now() - waitStart));
     const started = performance.now();
     const r = await measure(sc, lib);
     r.busyBefore = busy;

@@ -24,7 +24,7 @@ export async function cpuBusy(ms = 500) {
 
 // Waits until other processes use less than `limit` of the machine, at most maxWaitMs.
 // Returns the last busy fraction seen.
-export async function waitQuiet({ limit = 0.15, maxWaitMs = 60_000 } = {}) {
+export async function waitQuiet({ limit = 0.15, maxWaitMs = 20_000 } = {}) {
   const end = Date.now() + maxWaitMs;
   let busy = await cpuBusy();
   while (busy != null && busy > limit && Date.now() < end) busy = await cpuBusy(1000);

@@ -57,6 +57,13 @@ export function bestMedian(sc, rows) {
   return ms.length ? (sc.higherIsBetter ? Math.max : Math.min)(...ms) : null;
 }
 
+function busyWarning(results) {
+  const rows = results.flatMap((r) => Object.values(r.rows));
+  const busy = rows.filter((r) => r.busyBefore > 0.15).length;
+  if (!busy) return [];
+  return [`> ⚠ ${busy} of ${rows.length} rows started while other processes were using more than 15% of the CPUs (flagged in the details column): on 2 cores their numbers, the parallel speedups above all, are unreliable. Re-run \`npm run bench\` on an idle machine.`, ''];
+}
+
 export function toMarkdown({ info, runs, warmup, command, seconds, results }) {
   const v = info.versions;
   return [
@@ -73,6 +80,7 @@ export function toMarkdown({ info, runs, warmup, command, seconds, results }) {
     `| Libraries | ${Object.entries(v).map(([k, x]) => `${k} ${x}`).join(', ')} |`,
     `| Method | every library in its own fresh \`node\` (or \`python3\`) child process; ${warmup} warm-up then ${runs} timed runs; medians shown; every pool has 2 workers |`,
     '',
+    ...busyWarning(results),
     '![results chart](results.svg)',
     '',
     '## Targets',
