@@ -4,9 +4,12 @@ import { fmt } from '../lib/stats.mjs';
 
 const scenarioOf = (id) => SCENARIOS.find((s) => s.id === id);
 
+// Two decimals, or three where two would print the target itself on a miss (1.00× ≤ 1×).
+const ratioDigits = (t) => (t.ratio.toFixed(2) === Number(t.factor).toFixed(2) ? t.ratio.toFixed(3) : t.ratio.toFixed(2));
+
 function ratioText(t) {
   if (t.ratio == null) return `— (${t.why})`;
-  return `${t.ratio.toFixed(2)}× ${t.refName === 'serial' ? 'serial' : LABELS[t.refName]} (need ${t.op} ${t.factor}×)`;
+  return `${ratioDigits(t)}× ${t.refName === 'serial' ? 'serial' : LABELS[t.refName]} (need ${t.op} ${t.factor}×)`;
 }
 
 function summary(results) {
@@ -58,7 +61,7 @@ export function bestMedian(sc, rows) {
 }
 
 function busyWarning(results) {
-  const rows = results.flatMap((r) => Object.values(r.rows));
+  const rows = results.flatMap((r) => Object.values(r.rows)).filter((r) => r.values);
   const busy = rows.filter((r) => r.busyBefore > 0.15).length;
   if (!busy) return [];
   return [`> ⚠ ${busy} of ${rows.length} rows started while other processes were using more than 15% of the CPUs (flagged in the details column): on 2 cores their numbers, the parallel speedups above all, are unreliable. Re-run \`npm run bench\` on an idle machine.`, ''];
