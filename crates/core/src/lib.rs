@@ -7,7 +7,10 @@
 //! (queues, locks, values) passed to tasks as live handles.
 
 mod handles;
+mod shared_memory;
+pub mod sync;
 mod task_pool;
 
 pub use handles::HandleTable;
+pub use shared_memory::SharedMemory;
 pub use task_pool::{Completion, Job, PoolState, SubmitError, Take, TaskPool};
