@@ -22,97 +22,97 @@ use parking_lot::Mutex;
 /// assert!(table.get(id).is_none());
 /// ```
 pub struct HandleTable<T> {
-    inner: Mutex<Inner<T>>,
+  inner: Mutex<Inner<T>>,
 }
 
 struct Inner<T> {
-    next_id: u64,
-    entries: BTreeMap<u64, Weak<T>>,
+  next_id: u64,
+  entries: BTreeMap<u64, Weak<T>>,
 }
 
 impl<T> HandleTable<T> {
-    pub const fn new() -> Self {
-        Self {
-            inner: Mutex::new(Inner {
-                next_id: 1,
-                entries: BTreeMap::new(),
-            }),
-        }
+  pub const fn new() -> Self {
+    Self {
+      inner: Mutex::new(Inner {
+        next_id: 1,
+        entries: BTreeMap::new(),
+      }),
     }
+  }
 
-    /// Registers `object` and returns its id. Entries whose object has died are
-    /// swept here, so the table stays as small as the set of live objects.
-    pub fn insert(&self, object: &Arc<T>) -> u64 {
-        let mut inner = self.inner.lock();
-        if inner.entries.len() >= 64 && inner.entries.len().is_power_of_two() {
-            inner.entries.retain(|_, weak| weak.strong_count() > 0);
-        }
-        let id = inner.next_id;
-        inner.next_id += 1;
-        inner.entries.insert(id, Arc::downgrade(object));
-        id
+  /// Registers `object` and returns its id. Entries whose object has died are
+  /// swept here, so the table stays as small as the set of live objects.
+  pub fn insert(&self, object: &Arc<T>) -> u64 {
+    let mut inner = self.inner.lock();
+    if inner.entries.len() >= 64 && inner.entries.len().is_power_of_two() {
+      inner.entries.retain(|_, weak| weak.strong_count() > 0);
     }
+    let id = inner.next_id;
+    inner.next_id += 1;
+    inner.entries.insert(id, Arc::downgrade(object));
+    id
+  }
 
-    /// The live object with this id, if any thread still holds it.
-    pub fn get(&self, id: u64) -> Option<Arc<T>> {
-        let mut inner = self.inner.lock();
-        let object = inner.entries.get(&id)?.upgrade();
-        if object.is_none() {
-            inner.entries.remove(&id);
-        }
-        object
+  /// The live object with this id, if any thread still holds it.
+  pub fn get(&self, id: u64) -> Option<Arc<T>> {
+    let mut inner = self.inner.lock();
+    let object = inner.entries.get(&id)?.upgrade();
+    if object.is_none() {
+      inner.entries.remove(&id);
     }
+    object
+  }
 
-    pub fn len(&self) -> usize {
-        self.inner.lock().entries.len()
-    }
+  pub fn len(&self) -> usize {
+    self.inner.lock().entries.len()
+  }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
+  pub fn is_empty(&self) -> bool {
+    self.len() == 0
+  }
 }
 
 impl<T> Default for HandleTable<T> {
-    fn default() -> Self {
-        Self::new()
-    }
+  fn default() -> Self {
+    Self::new()
+  }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+  use super::*;
 
-    #[test]
-    fn dead_entries_are_swept_and_ids_not_reused() {
-        let table = HandleTable::new();
-        let mut ids = Vec::new();
-        for i in 0..1000 {
-            let object = Arc::new(i);
-            ids.push(table.insert(&object));
-        }
-        assert!(
-            table.len() < 200,
-            "dead entries were not swept: {}",
-            table.len()
-        );
-        let mut sorted = ids.clone();
-        sorted.dedup();
-        assert_eq!(sorted.len(), ids.len());
+  #[test]
+  fn dead_entries_are_swept_and_ids_not_reused() {
+    let table = HandleTable::new();
+    let mut ids = Vec::new();
+    for i in 0..1000 {
+      let object = Arc::new(i);
+      ids.push(table.insert(&object));
     }
+    assert!(
+      table.len() < 200,
+      "dead entries were not swept: {}",
+      table.len()
+    );
+    let mut sorted = ids.clone();
+    sorted.dedup();
+    assert_eq!(sorted.len(), ids.len());
+  }
 
-    #[test]
-    fn shared_across_threads() {
-        let table = Arc::new(HandleTable::new());
-        let object = Arc::new(String::from("shared"));
-        let id = table.insert(&object);
-        let seen = std::thread::scope(|s| {
-            (0..4)
-                .map(|_| s.spawn(|| table.get(id).map(|o| o.len())))
-                .collect::<Vec<_>>()
-                .into_iter()
-                .map(|h| h.join().unwrap())
-                .collect::<Vec<_>>()
-        });
-        assert_eq!(seen, vec![Some(6); 4]);
-    }
+  #[test]
+  fn shared_across_threads() {
+    let table = Arc::new(HandleTable::new());
+    let object = Arc::new(String::from("shared"));
+    let id = table.insert(&object);
+    let seen = std::thread::scope(|s| {
+      (0..4)
+        .map(|_| s.spawn(|| table.get(id).map(|o| o.len())))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .collect::<Vec<_>>()
+    });
+    assert_eq!(seen, vec![Some(6); 4]);
+  }
 }

@@ -9,51 +9,51 @@ use parking_lot::{Mutex, RwLock};
 /// submitting thread and deserialized once by the worker that takes it.
 #[derive(Debug)]
 pub struct Job {
-    pub id: u64,
-    /// Id of the task function, registered with [`TaskPool::register_function`].
-    pub function: u32,
-    /// How `payload` is encoded; chosen by the submitter, opaque to the core.
-    pub format: u8,
-    pub payload: Vec<u8>,
+  pub id: u64,
+  /// Id of the task function, registered with [`TaskPool::register_function`].
+  pub function: u32,
+  /// How `payload` is encoded; chosen by the submitter, opaque to the core.
+  pub format: u8,
+  pub payload: Vec<u8>,
 }
 
 /// A finished [`Job`]: its results (or its errors) as one serialized payload.
 #[derive(Debug)]
 pub struct Completion {
-    pub job: u64,
-    pub ok: bool,
-    /// How `payload` is encoded; chosen by the worker, opaque to the core.
-    pub format: u8,
-    pub payload: Vec<u8>,
+  pub job: u64,
+  pub ok: bool,
+  /// How `payload` is encoded; chosen by the worker, opaque to the core.
+  pub format: u8,
+  pub payload: Vec<u8>,
 }
 
 /// What a worker gets when it asks for work.
 #[derive(Debug)]
 pub enum Take {
-    Job(Job),
-    /// Nothing queued now; wait for the doorbell and ask again.
-    Empty,
-    /// The pool is closed and drained, or terminated: the worker should exit.
-    Closed,
+  Job(Job),
+  /// Nothing queued now; wait for the doorbell and ask again.
+  Empty,
+  /// The pool is closed and drained, or terminated: the worker should exit.
+  Closed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum PoolState {
-    Running = 0,
-    /// No new jobs; queued jobs still run.
-    Closed = 1,
-    /// Queued jobs are dropped; workers exit at their next `take`.
-    Terminated = 2,
+  Running = 0,
+  /// No new jobs; queued jobs still run.
+  Closed = 1,
+  /// Queued jobs are dropped; workers exit at their next `take`.
+  Terminated = 2,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SubmitError;
 
 impl std::fmt::Display for SubmitError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the pool is not running")
-    }
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    f.write_str("the pool is not running")
+  }
 }
 
 impl std::error::Error for SubmitError {}
@@ -78,290 +78,290 @@ impl std::error::Error for SubmitError {}
 /// assert_eq!(pool.held(0), None);
 /// ```
 pub struct TaskPool {
-    jobs_tx: Sender<Job>,
-    jobs_rx: Receiver<Job>,
-    done_tx: Sender<Completion>,
-    done_rx: Receiver<Completion>,
-    /// Job id held by each worker slot; 0 means idle (job ids start at 1).
-    held: Box<[AtomicU64]>,
-    /// Jobs aborted before a worker took them. `cancelled_count` lets `take`
-    /// skip the lock on the common path where nothing was cancelled.
-    cancelled: Mutex<HashSet<u64>>,
-    cancelled_count: AtomicUsize,
-    functions: RwLock<HashMap<u32, Arc<str>>>,
-    state: AtomicU8,
+  jobs_tx: Sender<Job>,
+  jobs_rx: Receiver<Job>,
+  done_tx: Sender<Completion>,
+  done_rx: Receiver<Completion>,
+  /// Job id held by each worker slot; 0 means idle (job ids start at 1).
+  held: Box<[AtomicU64]>,
+  /// Jobs aborted before a worker took them. `cancelled_count` lets `take`
+  /// skip the lock on the common path where nothing was cancelled.
+  cancelled: Mutex<HashSet<u64>>,
+  cancelled_count: AtomicUsize,
+  functions: RwLock<HashMap<u32, Arc<str>>>,
+  state: AtomicU8,
 }
 
 impl TaskPool {
-    pub fn new(slots: usize) -> Self {
-        let (jobs_tx, jobs_rx) = unbounded();
-        let (done_tx, done_rx) = unbounded();
-        Self {
-            jobs_tx,
-            jobs_rx,
-            done_tx,
-            done_rx,
-            held: (0..slots).map(|_| AtomicU64::new(0)).collect(),
-            cancelled: Mutex::new(HashSet::new()),
-            cancelled_count: AtomicUsize::new(0),
-            functions: RwLock::new(HashMap::new()),
-            state: AtomicU8::new(PoolState::Running as u8),
+  pub fn new(slots: usize) -> Self {
+    let (jobs_tx, jobs_rx) = unbounded();
+    let (done_tx, done_rx) = unbounded();
+    Self {
+      jobs_tx,
+      jobs_rx,
+      done_tx,
+      done_rx,
+      held: (0..slots).map(|_| AtomicU64::new(0)).collect(),
+      cancelled: Mutex::new(HashSet::new()),
+      cancelled_count: AtomicUsize::new(0),
+      functions: RwLock::new(HashMap::new()),
+      state: AtomicU8::new(PoolState::Running as u8),
+    }
+  }
+
+  pub fn slots(&self) -> usize {
+    self.held.len()
+  }
+
+  pub fn state(&self) -> PoolState {
+    match self.state.load(Ordering::Acquire) {
+      0 => PoolState::Running,
+      1 => PoolState::Closed,
+      _ => PoolState::Terminated,
+    }
+  }
+
+  pub fn submit(&self, job: Job) -> Result<(), SubmitError> {
+    if self.state() != PoolState::Running {
+      return Err(SubmitError);
+    }
+    // The receiver lives in `self`, so the channel cannot be disconnected.
+    self.jobs_tx.send(job).map_err(|_| SubmitError)
+  }
+
+  /// Takes the next job for `slot`, skipping cancelled ones, and records it as
+  /// held by that slot until [`complete`](Self::complete) or
+  /// [`release_slot`](Self::release_slot).
+  pub fn take(&self, slot: usize) -> Take {
+    loop {
+      if self.state() == PoolState::Terminated {
+        return Take::Closed;
+      }
+      match self.jobs_rx.try_recv() {
+        Ok(job) => {
+          if self.cancelled_count.load(Ordering::Acquire) > 0 && self.forget_cancelled(job.id) {
+            continue;
+          }
+          self.held[slot].store(job.id, Ordering::Release);
+          return Take::Job(job);
         }
-    }
-
-    pub fn slots(&self) -> usize {
-        self.held.len()
-    }
-
-    pub fn state(&self) -> PoolState {
-        match self.state.load(Ordering::Acquire) {
-            0 => PoolState::Running,
-            1 => PoolState::Closed,
-            _ => PoolState::Terminated,
+        Err(TryRecvError::Empty | TryRecvError::Disconnected) => {
+          return if self.state() == PoolState::Running {
+            Take::Empty
+          } else {
+            Take::Closed
+          };
         }
+      }
     }
+  }
 
-    pub fn submit(&self, job: Job) -> Result<(), SubmitError> {
-        if self.state() != PoolState::Running {
-            return Err(SubmitError);
-        }
-        // The receiver lives in `self`, so the channel cannot be disconnected.
-        self.jobs_tx.send(job).map_err(|_| SubmitError)
-    }
+  pub fn complete(&self, slot: usize, completion: Completion) {
+    self.held[slot].store(0, Ordering::Release);
+    // The receiver lives in `self`: sending cannot fail.
+    let _ = self.done_tx.send(completion);
+  }
 
-    /// Takes the next job for `slot`, skipping cancelled ones, and records it as
-    /// held by that slot until [`complete`](Self::complete) or
-    /// [`release_slot`](Self::release_slot).
-    pub fn take(&self, slot: usize) -> Take {
-        loop {
-            if self.state() == PoolState::Terminated {
-                return Take::Closed;
-            }
-            match self.jobs_rx.try_recv() {
-                Ok(job) => {
-                    if self.cancelled_count.load(Ordering::Acquire) > 0
-                        && self.forget_cancelled(job.id)
-                    {
-                        continue;
-                    }
-                    self.held[slot].store(job.id, Ordering::Release);
-                    return Take::Job(job);
-                }
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => {
-                    return if self.state() == PoolState::Running {
-                        Take::Empty
-                    } else {
-                        Take::Closed
-                    };
-                }
-            }
-        }
-    }
+  pub fn held(&self, slot: usize) -> Option<u64> {
+    Some(self.held[slot].load(Ordering::Acquire)).filter(|&id| id != 0)
+  }
 
-    pub fn complete(&self, slot: usize, completion: Completion) {
-        self.held[slot].store(0, Ordering::Release);
-        // The receiver lives in `self`: sending cannot fail.
-        let _ = self.done_tx.send(completion);
-    }
+  /// Clears `slot` after its worker died, returning the job it held.
+  pub fn release_slot(&self, slot: usize) -> Option<u64> {
+    Some(self.held[slot].swap(0, Ordering::AcqRel)).filter(|&id| id != 0)
+  }
 
-    pub fn held(&self, slot: usize) -> Option<u64> {
-        Some(self.held[slot].load(Ordering::Acquire)).filter(|&id| id != 0)
-    }
+  /// Up to `max` completions, in the order workers finished them.
+  pub fn drain(&self, max: usize) -> Vec<Completion> {
+    self.done_rx.try_iter().take(max).collect()
+  }
 
-    /// Clears `slot` after its worker died, returning the job it held.
-    pub fn release_slot(&self, slot: usize) -> Option<u64> {
-        Some(self.held[slot].swap(0, Ordering::AcqRel)).filter(|&id| id != 0)
-    }
+  pub fn queued(&self) -> usize {
+    self.jobs_rx.len()
+  }
 
-    /// Up to `max` completions, in the order workers finished them.
-    pub fn drain(&self, max: usize) -> Vec<Completion> {
-        self.done_rx.try_iter().take(max).collect()
+  /// Marks a queued job so no worker runs it. A job already taken is not
+  /// affected: the caller drops its result instead.
+  pub fn cancel(&self, job: u64) {
+    let mut cancelled = self.cancelled.lock();
+    if cancelled.insert(job) {
+      self.cancelled_count.fetch_add(1, Ordering::Release);
     }
+  }
 
-    pub fn queued(&self) -> usize {
-        self.jobs_rx.len()
+  fn forget_cancelled(&self, job: u64) -> bool {
+    let mut cancelled = self.cancelled.lock();
+    let found = cancelled.remove(&job);
+    if found {
+      self.cancelled_count.fetch_sub(1, Ordering::Release);
     }
+    found
+  }
 
-    /// Marks a queued job so no worker runs it. A job already taken is not
-    /// affected: the caller drops its result instead.
-    pub fn cancel(&self, job: u64) {
-        let mut cancelled = self.cancelled.lock();
-        if cancelled.insert(job) {
-            self.cancelled_count.fetch_add(1, Ordering::Release);
-        }
-    }
+  /// No new jobs; workers exit once the queue is drained.
+  pub fn close(&self) {
+    let _ = self.state.compare_exchange(
+      PoolState::Running as u8,
+      PoolState::Closed as u8,
+      Ordering::AcqRel,
+      Ordering::Acquire,
+    );
+  }
 
-    fn forget_cancelled(&self, job: u64) -> bool {
-        let mut cancelled = self.cancelled.lock();
-        let found = cancelled.remove(&job);
-        if found {
-            self.cancelled_count.fetch_sub(1, Ordering::Release);
-        }
-        found
-    }
+  /// Drops every queued job; workers exit at their next `take`.
+  pub fn terminate(&self) {
+    self
+      .state
+      .store(PoolState::Terminated as u8, Ordering::Release);
+    while self.jobs_rx.try_recv().is_ok() {}
+    self.cancelled.lock().clear();
+    self.cancelled_count.store(0, Ordering::Release);
+  }
 
-    /// No new jobs; workers exit once the queue is drained.
-    pub fn close(&self) {
-        let _ = self.state.compare_exchange(
-            PoolState::Running as u8,
-            PoolState::Closed as u8,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        );
-    }
+  /// Records the source of a task function so workers can compile it on first
+  /// use; registering an id twice keeps the first source.
+  pub fn register_function(&self, id: u32, source: &str) {
+    self
+      .functions
+      .write()
+      .entry(id)
+      .or_insert_with(|| Arc::from(source));
+  }
 
-    /// Drops every queued job; workers exit at their next `take`.
-    pub fn terminate(&self) {
-        self.state
-            .store(PoolState::Terminated as u8, Ordering::Release);
-        while self.jobs_rx.try_recv().is_ok() {}
-        self.cancelled.lock().clear();
-        self.cancelled_count.store(0, Ordering::Release);
-    }
-
-    /// Records the source of a task function so workers can compile it on first
-    /// use; registering an id twice keeps the first source.
-    pub fn register_function(&self, id: u32, source: &str) {
-        self.functions
-            .write()
-            .entry(id)
-            .or_insert_with(|| Arc::from(source));
-    }
-
-    pub fn function(&self, id: u32) -> Option<Arc<str>> {
-        self.functions.read().get(&id).cloned()
-    }
+  pub fn function(&self, id: u32) -> Option<Arc<str>> {
+    self.functions.read().get(&id).cloned()
+  }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use std::sync::atomic::AtomicBool;
+  use super::*;
+  use std::sync::atomic::AtomicBool;
 
-    fn job(id: u64) -> Job {
-        Job {
-            id,
-            function: 1,
-            format: 0,
-            payload: id.to_le_bytes().to_vec(),
-        }
+  fn job(id: u64) -> Job {
+    Job {
+      id,
+      function: 1,
+      format: 0,
+      payload: id.to_le_bytes().to_vec(),
     }
+  }
 
-    #[test]
-    fn close_lets_queued_jobs_run_then_reports_closed() {
-        let pool = TaskPool::new(1);
-        pool.submit(job(1)).unwrap();
-        pool.close();
-        assert_eq!(pool.submit(job(2)), Err(SubmitError));
-        assert!(matches!(pool.take(0), Take::Job(Job { id: 1, .. })));
-        assert!(matches!(pool.take(0), Take::Closed));
+  #[test]
+  fn close_lets_queued_jobs_run_then_reports_closed() {
+    let pool = TaskPool::new(1);
+    pool.submit(job(1)).unwrap();
+    pool.close();
+    assert_eq!(pool.submit(job(2)), Err(SubmitError));
+    assert!(matches!(pool.take(0), Take::Job(Job { id: 1, .. })));
+    assert!(matches!(pool.take(0), Take::Closed));
+  }
+
+  #[test]
+  fn terminate_drops_queued_jobs() {
+    let pool = TaskPool::new(1);
+    pool.submit(job(1)).unwrap();
+    pool.terminate();
+    assert!(matches!(pool.take(0), Take::Closed));
+    assert_eq!(pool.queued(), 0);
+  }
+
+  #[test]
+  fn cancelled_jobs_are_skipped() {
+    let pool = TaskPool::new(1);
+    for id in 1..=3 {
+      pool.submit(job(id)).unwrap();
     }
+    pool.cancel(2);
+    let taken: Vec<u64> = std::iter::from_fn(|| match pool.take(0) {
+      Take::Job(j) => Some(j.id),
+      _ => None,
+    })
+    .collect();
+    assert_eq!(taken, vec![1, 3]);
+    assert_eq!(pool.cancelled_count.load(Ordering::Relaxed), 0);
+  }
 
-    #[test]
-    fn terminate_drops_queued_jobs() {
-        let pool = TaskPool::new(1);
-        pool.submit(job(1)).unwrap();
-        pool.terminate();
-        assert!(matches!(pool.take(0), Take::Closed));
-        assert_eq!(pool.queued(), 0);
-    }
+  #[test]
+  fn a_dead_workers_job_is_reported_once() {
+    let pool = TaskPool::new(2);
+    pool.submit(job(9)).unwrap();
+    assert!(matches!(pool.take(1), Take::Job(_)));
+    assert_eq!(pool.release_slot(1), Some(9));
+    assert_eq!(pool.release_slot(1), None);
+  }
 
-    #[test]
-    fn cancelled_jobs_are_skipped() {
-        let pool = TaskPool::new(1);
-        for id in 1..=3 {
-            pool.submit(job(id)).unwrap();
-        }
-        pool.cancel(2);
-        let taken: Vec<u64> = std::iter::from_fn(|| match pool.take(0) {
-            Take::Job(j) => Some(j.id),
-            _ => None,
-        })
-        .collect();
-        assert_eq!(taken, vec![1, 3]);
-        assert_eq!(pool.cancelled_count.load(Ordering::Relaxed), 0);
-    }
-
-    #[test]
-    fn a_dead_workers_job_is_reported_once() {
-        let pool = TaskPool::new(2);
-        pool.submit(job(9)).unwrap();
-        assert!(matches!(pool.take(1), Take::Job(_)));
-        assert_eq!(pool.release_slot(1), Some(9));
-        assert_eq!(pool.release_slot(1), None);
-    }
-
-    /// 4 submitters x 4 workers x 50k jobs: every job completes exactly once,
-    /// checked by count and by the sum of ids.
-    #[test]
-    fn every_job_is_delivered_exactly_once_under_contention() {
-        const SUBMITTERS: u64 = 4;
-        const PER_SUBMITTER: u64 = 50_000;
-        let pool = Arc::new(TaskPool::new(4));
-        let submitted = AtomicUsize::new(0);
-        let done = AtomicBool::new(false);
-        let (count, sum) = std::thread::scope(|s| {
-            for t in 0..SUBMITTERS {
-                let pool = &pool;
-                let submitted = &submitted;
-                s.spawn(move || {
-                    for i in 0..PER_SUBMITTER {
-                        pool.submit(job(t * PER_SUBMITTER + i + 1)).unwrap();
-                        submitted.fetch_add(1, Ordering::Relaxed);
-                    }
-                });
-            }
-            for slot in 0..4 {
-                let pool = &pool;
-                let done = &done;
-                s.spawn(move || loop {
-                    match pool.take(slot) {
-                        Take::Job(j) => pool.complete(
-                            slot,
-                            Completion {
-                                job: j.id,
-                                ok: true,
-                                format: 0,
-                                payload: j.payload,
-                            },
-                        ),
-                        Take::Empty if done.load(Ordering::Acquire) => break,
-                        Take::Empty => std::thread::yield_now(),
-                        Take::Closed => break,
-                    }
-                });
-            }
-            let total = (SUBMITTERS * PER_SUBMITTER) as usize;
-            let mut count = 0usize;
-            let mut sum = 0u64;
-            let mut seen = vec![false; total + 1];
-            while count < total {
-                for c in pool.drain(1024) {
-                    assert!(
-                        !std::mem::replace(&mut seen[c.job as usize], true),
-                        "job {} twice",
-                        c.job
-                    );
-                    assert_eq!(c.payload, c.job.to_le_bytes());
-                    count += 1;
-                    sum += c.job;
-                }
-            }
-            done.store(true, Ordering::Release);
-            (count, sum)
+  /// 4 submitters x 4 workers x 50k jobs: every job completes exactly once,
+  /// checked by count and by the sum of ids.
+  #[test]
+  fn every_job_is_delivered_exactly_once_under_contention() {
+    const SUBMITTERS: u64 = 4;
+    const PER_SUBMITTER: u64 = 50_000;
+    let pool = Arc::new(TaskPool::new(4));
+    let submitted = AtomicUsize::new(0);
+    let done = AtomicBool::new(false);
+    let (count, sum) = std::thread::scope(|s| {
+      for t in 0..SUBMITTERS {
+        let pool = &pool;
+        let submitted = &submitted;
+        s.spawn(move || {
+          for i in 0..PER_SUBMITTER {
+            pool.submit(job(t * PER_SUBMITTER + i + 1)).unwrap();
+            submitted.fetch_add(1, Ordering::Relaxed);
+          }
         });
-        let n = SUBMITTERS * PER_SUBMITTER;
-        assert_eq!(count as u64, n);
-        assert_eq!(sum, n * (n + 1) / 2);
-        assert_eq!(pool.drain(1).len(), 0);
-    }
+      }
+      for slot in 0..4 {
+        let pool = &pool;
+        let done = &done;
+        s.spawn(move || loop {
+          match pool.take(slot) {
+            Take::Job(j) => pool.complete(
+              slot,
+              Completion {
+                job: j.id,
+                ok: true,
+                format: 0,
+                payload: j.payload,
+              },
+            ),
+            Take::Empty if done.load(Ordering::Acquire) => break,
+            Take::Empty => std::thread::yield_now(),
+            Take::Closed => break,
+          }
+        });
+      }
+      let total = (SUBMITTERS * PER_SUBMITTER) as usize;
+      let mut count = 0usize;
+      let mut sum = 0u64;
+      let mut seen = vec![false; total + 1];
+      while count < total {
+        for c in pool.drain(1024) {
+          assert!(
+            !std::mem::replace(&mut seen[c.job as usize], true),
+            "job {} twice",
+            c.job
+          );
+          assert_eq!(c.payload, c.job.to_le_bytes());
+          count += 1;
+          sum += c.job;
+        }
+      }
+      done.store(true, Ordering::Release);
+      (count, sum)
+    });
+    let n = SUBMITTERS * PER_SUBMITTER;
+    assert_eq!(count as u64, n);
+    assert_eq!(sum, n * (n + 1) / 2);
+    assert_eq!(pool.drain(1).len(), 0);
+  }
 
-    #[test]
-    fn functions_are_registered_once() {
-        let pool = TaskPool::new(1);
-        pool.register_function(1, "x => x");
-        pool.register_function(1, "x => 2 * x");
-        assert_eq!(pool.function(1).as_deref(), Some("x => x"));
-        assert!(pool.function(2).is_none());
-    }
+  #[test]
+  fn functions_are_registered_once() {
+    let pool = TaskPool::new(1);
+    pool.register_function(1, "x => x");
+    pool.register_function(1, "x => 2 * x");
+    assert_eq!(pool.function(1).as_deref(), Some("x => x"));
+    assert!(pool.function(2).is_none());
+  }
 }

@@ -21,145 +21,146 @@ use crate::SharedMemory;
 /// assert!(condition.wait_until(seen, Instant::now() + Duration::from_secs(1)));
 /// ```
 pub struct Condition {
-    memory: Arc<SharedMemory>,
-    waiters: WaitQueue,
+  memory: Arc<SharedMemory>,
+  waiters: WaitQueue,
 }
 
 impl Default for Condition {
-    fn default() -> Self {
-        Self::new()
-    }
+  fn default() -> Self {
+    Self::new()
+  }
 }
 
 impl Condition {
-    pub fn new() -> Self {
-        Self {
-            memory: Arc::new(SharedMemory::zeroed(8)),
-            waiters: WaitQueue::new(),
-        }
+  pub fn new() -> Self {
+    Self {
+      memory: Arc::new(SharedMemory::zeroed(8)),
+      waiters: WaitQueue::new(),
     }
+  }
 
-    pub fn memory(&self) -> &Arc<SharedMemory> {
-        &self.memory
-    }
+  pub fn memory(&self) -> &Arc<SharedMemory> {
+    &self.memory
+  }
 
-    pub fn seq(&self) -> i32 {
-        self.memory.word(0).load(SeqCst)
-    }
+  pub fn seq(&self) -> i32 {
+    self.memory.word(0).load(SeqCst)
+  }
 
-    /// Waits for a notify after `seen`; false if `until` passed first.
-    pub fn wait_until(&self, seen: i32, until: Instant) -> bool {
-        self.waiters.park(|| self.seq() == seen, until) != Parked::Elapsed
-    }
+  /// Waits for a notify after `seen`; false if `until` passed first.
+  pub fn wait_until(&self, seen: i32, until: Instant) -> bool {
+    self.waiters.park(|| self.seq() == seen, until) != Parked::Elapsed
+  }
 
-    pub fn wait_async(&self, seen: i32, callback: AsyncCallback) -> Started {
-        match self.waiters.enqueue(|| self.seq() == seen, callback) {
-            Some(id) => Started::Queued(id),
-            None => Started::Ready,
-        }
+  pub fn wait_async(&self, seen: i32, callback: AsyncCallback) -> Started {
+    match self.waiters.enqueue(|| self.seq() == seen, callback) {
+      Some(id) => Started::Queued(id),
+      None => Started::Ready,
     }
+  }
 
-    pub fn cancel(&self, id: u64) -> bool {
-        self.waiters.remove(id)
-    }
+  pub fn cancel(&self, id: u64) -> bool {
+    self.waiters.remove(id)
+  }
 
-    /// Wakes up to `n` waiters; returns how many.
-    pub fn notify(&self, n: usize) -> usize {
-        let bump = || {
-            self.memory.word(0).fetch_add(1, SeqCst);
-        };
-        self.waiters
-            .wake_with(n, bump, |_| Decision::Deliver(Outcome::Woken), |_| {})
-    }
+  /// Wakes up to `n` waiters; returns how many.
+  pub fn notify(&self, n: usize) -> usize {
+    let bump = || {
+      self.memory.word(0).fetch_add(1, SeqCst);
+    };
+    self
+      .waiters
+      .wake_with(n, bump, |_| Decision::Deliver(Outcome::Woken), |_| {})
+  }
 
-    pub fn notify_all(&self) -> usize {
-        self.waiters.wake_all(
-            || {
-                self.memory.word(0).fetch_add(1, SeqCst);
-            },
-            Outcome::Woken,
-        )
-    }
+  pub fn notify_all(&self) -> usize {
+    self.waiters.wake_all(
+      || {
+        self.memory.word(0).fetch_add(1, SeqCst);
+      },
+      Outcome::Woken,
+    )
+  }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Acquire, Lock};
-    use super::*;
-    use std::cell::UnsafeCell;
-    use std::time::Duration;
+  use super::super::{Acquire, Lock};
+  use super::*;
+  use std::cell::UnsafeCell;
+  use std::time::Duration;
 
-    struct Shared {
-        lock: Lock,
-        condition: Condition,
-        queue: UnsafeCell<std::collections::VecDeque<u32>>,
-    }
-    // SAFETY: `queue` is only touched while holding `lock`.
-    unsafe impl Sync for Shared {}
+  struct Shared {
+    lock: Lock,
+    condition: Condition,
+    queue: UnsafeCell<std::collections::VecDeque<u32>>,
+  }
+  // SAFETY: `queue` is only touched while holding `lock`.
+  unsafe impl Sync for Shared {}
 
-    fn far() -> Instant {
-        Instant::now() + Duration::from_secs(30)
-    }
+  fn far() -> Instant {
+    Instant::now() + Duration::from_secs(30)
+  }
 
-    /// Producer/consumer through a condition: every item is consumed, so no
-    /// notify was lost (a lost one would leave a consumer asleep until timeout).
-    #[test]
-    fn never_loses_a_notify() {
-        const ITEMS: u32 = 20_000;
-        let shared = Shared {
-            lock: Lock::new(),
-            condition: Condition::new(),
-            queue: UnsafeCell::new(Default::default()),
-        };
-        let consumed = std::thread::scope(|s| {
-            let consumers: Vec<_> = (0..3)
-                .map(|_| {
-                    let shared = &shared;
-                    s.spawn(move || {
-                        let mut got = Vec::new();
-                        loop {
-                            assert_eq!(shared.lock.acquire_until(far()), Acquire::Acquired);
-                            loop {
-                                let queue = unsafe { &mut *shared.queue.get() };
-                                if let Some(item) = queue.pop_front() {
-                                    got.push(item);
-                                    break;
-                                }
-                                let seen = shared.condition.seq();
-                                shared.lock.release().unwrap();
-                                assert!(
-                                    shared.condition.wait_until(seen, far()),
-                                    "a notify was lost"
-                                );
-                                assert_eq!(shared.lock.acquire_until(far()), Acquire::Acquired);
-                            }
-                            shared.lock.release().unwrap();
-                            if got.last() == Some(&u32::MAX) {
-                                return got;
-                            }
-                        }
-                    })
-                })
-                .collect();
-            for item in (0..ITEMS).chain([u32::MAX; 3]) {
-                assert_eq!(shared.lock.acquire_until(far()), Acquire::Acquired);
-                unsafe { (*shared.queue.get()).push_back(item) };
-                shared.condition.notify(1);
+  /// Producer/consumer through a condition: every item is consumed, so no
+  /// notify was lost (a lost one would leave a consumer asleep until timeout).
+  #[test]
+  fn never_loses_a_notify() {
+    const ITEMS: u32 = 20_000;
+    let shared = Shared {
+      lock: Lock::new(),
+      condition: Condition::new(),
+      queue: UnsafeCell::new(Default::default()),
+    };
+    let consumed = std::thread::scope(|s| {
+      let consumers: Vec<_> = (0..3)
+        .map(|_| {
+          let shared = &shared;
+          s.spawn(move || {
+            let mut got = Vec::new();
+            loop {
+              assert_eq!(shared.lock.acquire_until(far()), Acquire::Acquired);
+              loop {
+                let queue = unsafe { &mut *shared.queue.get() };
+                if let Some(item) = queue.pop_front() {
+                  got.push(item);
+                  break;
+                }
+                let seen = shared.condition.seq();
                 shared.lock.release().unwrap();
+                assert!(
+                  shared.condition.wait_until(seen, far()),
+                  "a notify was lost"
+                );
+                assert_eq!(shared.lock.acquire_until(far()), Acquire::Acquired);
+              }
+              shared.lock.release().unwrap();
+              if got.last() == Some(&u32::MAX) {
+                return got;
+              }
             }
-            consumers
-                .into_iter()
-                .flat_map(|c| c.join().unwrap())
-                .collect::<Vec<_>>()
-        });
-        let mut items: Vec<u32> = consumed.into_iter().filter(|&i| i != u32::MAX).collect();
-        items.sort_unstable();
-        assert_eq!(items, (0..ITEMS).collect::<Vec<_>>());
-    }
+          })
+        })
+        .collect();
+      for item in (0..ITEMS).chain([u32::MAX; 3]) {
+        assert_eq!(shared.lock.acquire_until(far()), Acquire::Acquired);
+        unsafe { (*shared.queue.get()).push_back(item) };
+        shared.condition.notify(1);
+        shared.lock.release().unwrap();
+      }
+      consumers
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect::<Vec<_>>()
+    });
+    let mut items: Vec<u32> = consumed.into_iter().filter(|&i| i != u32::MAX).collect();
+    items.sort_unstable();
+    assert_eq!(items, (0..ITEMS).collect::<Vec<_>>());
+  }
 
-    #[test]
-    fn wait_times_out_without_notify() {
-        let condition = Condition::new();
-        assert!(!condition.wait_until(condition.seq(), Instant::now() + Duration::from_millis(20)));
-    }
+  #[test]
+  fn wait_times_out_without_notify() {
+    let condition = Condition::new();
+    assert!(!condition.wait_until(condition.seq(), Instant::now() + Duration::from_millis(20)));
+  }
 }

@@ -24,16 +24,16 @@ pub use wait_queue::{AsyncCallback, Decision, Outcome, Parked, WaitQueue};
 /// The result of a blocking wait slice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Acquire {
-    Acquired,
-    /// `until` passed: the caller retries with the time it has left, or gives up.
-    Elapsed,
+  Acquired,
+  /// `until` passed: the caller retries with the time it has left, or gives up.
+  Elapsed,
 }
 
 /// The result of starting an async wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Started {
-    /// Done at once; the callback was dropped without being called.
-    Ready,
-    /// Queued under this id (for `cancel`); the callback will be called once.
-    Queued(u64),
+  /// Done at once; the callback was dropped without being called.
+  Ready,
+  /// Queued under this id (for `cancel`); the callback will be called once.
+  Queued(u64),
 }

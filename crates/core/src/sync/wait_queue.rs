@@ -8,11 +8,11 @@ use parking_lot::{Condvar, Mutex};
 /// How a wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// Woken: the resource was handed over (async) or may now be retried (sync).
-    Woken,
-    TimedOut,
-    /// The object was broken (Barrier) while waiting.
-    Broken,
+  /// Woken: the resource was handed over (async) or may now be retried (sync).
+  Woken,
+  TimedOut,
+  /// The object was broken (Barrier) while waiting.
+  Broken,
 }
 
 /// Delivers an async waiter's outcome to its thread. Returns false when that
@@ -22,35 +22,35 @@ pub type AsyncCallback = Box<dyn FnOnce(Outcome) -> bool + Send>;
 /// What a sync wait returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parked {
-    /// The condition no longer held when checked under the queue lock.
-    NotNeeded,
-    Woken,
-    Broken,
-    /// `until` passed first: either the caller's deadline or the end of its slice.
-    Elapsed,
+  /// The condition no longer held when checked under the queue lock.
+  NotNeeded,
+  Woken,
+  Broken,
+  /// `until` passed first: either the caller's deadline or the end of its slice.
+  Elapsed,
 }
 
 struct Parker {
-    outcome: Mutex<Option<Outcome>>,
-    condvar: Condvar,
+  outcome: Mutex<Option<Outcome>>,
+  condvar: Condvar,
 }
 
 enum Kind {
-    Thread(Arc<Parker>),
-    Async(AsyncCallback),
+  Thread(Arc<Parker>),
+  Async(AsyncCallback),
 }
 
 struct Waiter {
-    id: u64,
-    kind: Kind,
+  id: u64,
+  kind: Kind,
 }
 
 /// What `wake_with` does with the waiter at the head of the queue.
 pub enum Decision {
-    /// Remove it and deliver this outcome.
-    Deliver(Outcome),
-    /// Leave it (and every waiter behind it) queued.
-    Stop,
+  /// Remove it and deliver this outcome.
+  Deliver(Outcome),
+  /// Leave it (and every waiter behind it) queued.
+  Stop,
 }
 
 /// A FIFO of threads parked in a blocking wait and of async waiters (callbacks
@@ -59,234 +59,230 @@ pub enum Decision {
 /// Invariant: every check that decides to wait and every wake happen under the
 /// queue's lock, so a wake cannot slip between a waiter's check and its enqueue.
 pub struct WaitQueue {
-    waiters: Mutex<VecDeque<Waiter>>,
-    next_id: AtomicU64,
+  waiters: Mutex<VecDeque<Waiter>>,
+  next_id: AtomicU64,
 }
 
 impl Default for WaitQueue {
-    fn default() -> Self {
-        Self::new()
-    }
+  fn default() -> Self {
+    Self::new()
+  }
 }
 
 impl WaitQueue {
-    pub fn new() -> Self {
-        Self {
-            waiters: Mutex::new(VecDeque::new()),
-            next_id: AtomicU64::new(1),
-        }
+  pub fn new() -> Self {
+    Self {
+      waiters: Mutex::new(VecDeque::new()),
+      next_id: AtomicU64::new(1),
     }
+  }
 
-    pub fn len(&self) -> usize {
-        self.waiters.lock().len()
-    }
+  pub fn len(&self) -> usize {
+    self.waiters.lock().len()
+  }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
+  pub fn is_empty(&self) -> bool {
+    self.len() == 0
+  }
 
-    /// Parks this thread while `must_wait()` holds (checked under the queue lock)
-    /// until woken or `until`. Callers wait in slices and call again, so a worker
-    /// thread regularly returns to JavaScript, where it can be terminated.
-    pub fn park(&self, must_wait: impl FnOnce() -> bool, until: Instant) -> Parked {
-        let parker = Arc::new(Parker {
-            outcome: Mutex::new(None),
-            condvar: Condvar::new(),
-        });
-        let id = {
-            let mut waiters = self.waiters.lock();
-            if !must_wait() {
-                return Parked::NotNeeded;
-            }
-            let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-            waiters.push_back(Waiter {
-                id,
-                kind: Kind::Thread(parker.clone()),
-            });
-            id
-        };
-        let mut outcome = parker.outcome.lock();
-        while outcome.is_none() {
-            if parker.condvar.wait_until(&mut outcome, until).timed_out() {
-                break;
-            }
-        }
-        if outcome.is_none() {
-            drop(outcome);
-            // Not woken in time: leave the queue, unless a wake raced us to it.
-            if self.remove(id) {
-                return Parked::Elapsed;
-            }
-            outcome = parker.outcome.lock();
-            while outcome.is_none() {
-                parker.condvar.wait(&mut outcome);
-            }
-        }
-        match outcome.take() {
-            Some(Outcome::Broken) => Parked::Broken,
-            _ => Parked::Woken,
-        }
+  /// Parks this thread while `must_wait()` holds (checked under the queue lock)
+  /// until woken or `until`. Callers wait in slices and call again, so a worker
+  /// thread regularly returns to JavaScript, where it can be terminated.
+  pub fn park(&self, must_wait: impl FnOnce() -> bool, until: Instant) -> Parked {
+    let parker = Arc::new(Parker {
+      outcome: Mutex::new(None),
+      condvar: Condvar::new(),
+    });
+    let id = {
+      let mut waiters = self.waiters.lock();
+      if !must_wait() {
+        return Parked::NotNeeded;
+      }
+      let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+      waiters.push_back(Waiter {
+        id,
+        kind: Kind::Thread(parker.clone()),
+      });
+      id
+    };
+    let mut outcome = parker.outcome.lock();
+    while outcome.is_none() {
+      if parker.condvar.wait_until(&mut outcome, until).timed_out() {
+        break;
+      }
     }
+    if outcome.is_none() {
+      drop(outcome);
+      // Not woken in time: leave the queue, unless a wake raced us to it.
+      if self.remove(id) {
+        return Parked::Elapsed;
+      }
+      outcome = parker.outcome.lock();
+      while outcome.is_none() {
+        parker.condvar.wait(&mut outcome);
+      }
+    }
+    match outcome.take() {
+      Some(Outcome::Broken) => Parked::Broken,
+      _ => Parked::Woken,
+    }
+  }
 
-    /// Queues `callback` while `must_wait()` holds (checked under the queue lock).
-    /// Returns the waiter's id, or None when no wait was needed.
-    pub fn enqueue(
-        &self,
-        must_wait: impl FnOnce() -> bool,
-        callback: AsyncCallback,
-    ) -> Option<u64> {
-        let mut waiters = self.waiters.lock();
-        if !must_wait() {
-            return None;
-        }
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        waiters.push_back(Waiter {
-            id,
-            kind: Kind::Async(callback),
-        });
-        Some(id)
+  /// Queues `callback` while `must_wait()` holds (checked under the queue lock).
+  /// Returns the waiter's id, or None when no wait was needed.
+  pub fn enqueue(&self, must_wait: impl FnOnce() -> bool, callback: AsyncCallback) -> Option<u64> {
+    let mut waiters = self.waiters.lock();
+    if !must_wait() {
+      return None;
     }
+    let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+    waiters.push_back(Waiter {
+      id,
+      kind: Kind::Async(callback),
+    });
+    Some(id)
+  }
 
-    /// Removes a waiter that gave up (timeout, abort). False if it was already
-    /// woken, in which case its outcome is on its way.
-    pub fn remove(&self, id: u64) -> bool {
-        let mut waiters = self.waiters.lock();
-        match waiters.iter().position(|w| w.id == id) {
-            Some(index) => {
-                waiters.remove(index);
-                true
-            }
-            None => false,
-        }
+  /// Removes a waiter that gave up (timeout, abort). False if it was already
+  /// woken, in which case its outcome is on its way.
+  pub fn remove(&self, id: u64) -> bool {
+    let mut waiters = self.waiters.lock();
+    match waiters.iter().position(|w| w.id == id) {
+      Some(index) => {
+        waiters.remove(index);
+        true
+      }
+      None => false,
     }
+  }
 
-    /// Runs `change` under the queue lock, then wakes up to `n` of the waiters
-    /// queued before it, asking `decide` for each whether and how (`is_async`
-    /// tells which kind it is). A waiter that checks after `change` sees its
-    /// effect and does not wait, so a state change and its wake are one step:
-    /// no later waiter can take a wake meant for an earlier one.
-    ///
-    /// An async waiter whose thread is gone does not count, and `decide` is
-    /// called again for the next one; `undo` gives back what was handed to it.
-    pub fn wake_with(
-        &self,
-        n: usize,
-        change: impl FnOnce(),
-        mut decide: impl FnMut(bool) -> Decision,
-        mut undo: impl FnMut(Outcome),
-    ) -> usize {
-        let mut woken = 0;
-        let mut waiters = self.waiters.lock();
-        change();
-        while woken < n {
-            let Some(head) = waiters.front() else { break };
-            let outcome = match decide(matches!(head.kind, Kind::Async(_))) {
-                Decision::Deliver(outcome) => outcome,
-                Decision::Stop => break,
-            };
-            let waiter = waiters.pop_front().expect("head exists");
-            match waiter.kind {
-                Kind::Thread(parker) => {
-                    *parker.outcome.lock() = Some(outcome);
-                    parker.condvar.notify_one();
-                    woken += 1;
-                }
-                Kind::Async(callback) => {
-                    if callback(outcome) {
-                        woken += 1;
-                    } else {
-                        undo(outcome);
-                    }
-                }
-            }
+  /// Runs `change` under the queue lock, then wakes up to `n` of the waiters
+  /// queued before it, asking `decide` for each whether and how (`is_async`
+  /// tells which kind it is). A waiter that checks after `change` sees its
+  /// effect and does not wait, so a state change and its wake are one step:
+  /// no later waiter can take a wake meant for an earlier one.
+  ///
+  /// An async waiter whose thread is gone does not count, and `decide` is
+  /// called again for the next one; `undo` gives back what was handed to it.
+  pub fn wake_with(
+    &self,
+    n: usize,
+    change: impl FnOnce(),
+    mut decide: impl FnMut(bool) -> Decision,
+    mut undo: impl FnMut(Outcome),
+  ) -> usize {
+    let mut woken = 0;
+    let mut waiters = self.waiters.lock();
+    change();
+    while woken < n {
+      let Some(head) = waiters.front() else { break };
+      let outcome = match decide(matches!(head.kind, Kind::Async(_))) {
+        Decision::Deliver(outcome) => outcome,
+        Decision::Stop => break,
+      };
+      let waiter = waiters.pop_front().expect("head exists");
+      match waiter.kind {
+        Kind::Thread(parker) => {
+          *parker.outcome.lock() = Some(outcome);
+          parker.condvar.notify_one();
+          woken += 1;
         }
-        woken
+        Kind::Async(callback) => {
+          if callback(outcome) {
+            woken += 1;
+          } else {
+            undo(outcome);
+          }
+        }
+      }
     }
+    woken
+  }
 
-    /// Runs `change`, then wakes every waiter queued before it with `outcome`.
-    pub fn wake_all(&self, change: impl FnOnce(), outcome: Outcome) -> usize {
-        self.wake_with(usize::MAX, change, |_| Decision::Deliver(outcome), |_| {})
-    }
+  /// Runs `change`, then wakes every waiter queued before it with `outcome`.
+  pub fn wake_all(&self, change: impl FnOnce(), outcome: Outcome) -> usize {
+    self.wake_with(usize::MAX, change, |_| Decision::Deliver(outcome), |_| {})
+  }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use std::sync::atomic::AtomicBool;
-    use std::time::Duration;
+  use super::*;
+  use std::sync::atomic::AtomicBool;
+  use std::time::Duration;
 
-    #[test]
-    fn a_wake_before_the_wait_is_not_lost() {
-        let queue = WaitQueue::new();
-        let ready = AtomicBool::new(true);
-        let parked = queue.park(
-            || !ready.load(Ordering::SeqCst),
-            Instant::now() + Duration::from_secs(5),
-        );
-        assert_eq!(parked, Parked::NotNeeded);
-    }
+  #[test]
+  fn a_wake_before_the_wait_is_not_lost() {
+    let queue = WaitQueue::new();
+    let ready = AtomicBool::new(true);
+    let parked = queue.park(
+      || !ready.load(Ordering::SeqCst),
+      Instant::now() + Duration::from_secs(5),
+    );
+    assert_eq!(parked, Parked::NotNeeded);
+  }
 
-    #[test]
-    fn park_times_out_and_leaves_the_queue() {
-        let queue = WaitQueue::new();
-        let parked = queue.park(|| true, Instant::now() + Duration::from_millis(20));
-        assert_eq!(parked, Parked::Elapsed);
-        assert!(queue.is_empty());
-    }
+  #[test]
+  fn park_times_out_and_leaves_the_queue() {
+    let queue = WaitQueue::new();
+    let parked = queue.park(|| true, Instant::now() + Duration::from_millis(20));
+    assert_eq!(parked, Parked::Elapsed);
+    assert!(queue.is_empty());
+  }
 
-    #[test]
-    fn async_waiters_are_woken_in_order_and_a_gone_one_is_skipped() {
-        let queue = WaitQueue::new();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        for (name, alive) in [("a", false), ("b", true), ("c", true)] {
-            let log = log.clone();
-            queue.enqueue(
-                || true,
-                Box::new(move |_| {
-                    log.lock().push(name);
-                    alive
-                }),
-            );
-        }
-        let mut undone = 0;
-        assert_eq!(
-            queue.wake_with(
-                1,
-                || {},
-                |_| Decision::Deliver(Outcome::Woken),
-                |_| undone += 1
-            ),
-            1
-        );
-        assert_eq!(*log.lock(), vec!["a", "b"]);
-        assert_eq!(undone, 1);
-        assert_eq!(queue.len(), 1);
+  #[test]
+  fn async_waiters_are_woken_in_order_and_a_gone_one_is_skipped() {
+    let queue = WaitQueue::new();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    for (name, alive) in [("a", false), ("b", true), ("c", true)] {
+      let log = log.clone();
+      queue.enqueue(
+        || true,
+        Box::new(move |_| {
+          log.lock().push(name);
+          alive
+        }),
+      );
     }
+    let mut undone = 0;
+    assert_eq!(
+      queue.wake_with(
+        1,
+        || {},
+        |_| Decision::Deliver(Outcome::Woken),
+        |_| undone += 1
+      ),
+      1
+    );
+    assert_eq!(*log.lock(), vec!["a", "b"]);
+    assert_eq!(undone, 1);
+    assert_eq!(queue.len(), 1);
+  }
 
-    #[test]
-    fn threads_parked_are_woken() {
-        let queue = Arc::new(WaitQueue::new());
-        let flag = Arc::new(AtomicBool::new(false));
-        let handles: Vec<_> = (0..4)
-            .map(|_| {
-                let (queue, flag) = (queue.clone(), flag.clone());
-                std::thread::spawn(move || {
-                    queue.park(
-                        || !flag.load(Ordering::SeqCst),
-                        Instant::now() + Duration::from_secs(10),
-                    )
-                })
-            })
-            .collect();
-        while queue.len() < 4 {
-            std::thread::yield_now();
-        }
-        assert_eq!(
-            queue.wake_all(|| flag.store(true, Ordering::SeqCst), Outcome::Woken),
-            4
-        );
-        for handle in handles {
-            assert_eq!(handle.join().unwrap(), Parked::Woken);
-        }
+  #[test]
+  fn threads_parked_are_woken() {
+    let queue = Arc::new(WaitQueue::new());
+    let flag = Arc::new(AtomicBool::new(false));
+    let handles: Vec<_> = (0..4)
+      .map(|_| {
+        let (queue, flag) = (queue.clone(), flag.clone());
+        std::thread::spawn(move || {
+          queue.park(
+            || !flag.load(Ordering::SeqCst),
+            Instant::now() + Duration::from_secs(10),
+          )
+        })
+      })
+      .collect();
+    while queue.len() < 4 {
+      std::thread::yield_now();
     }
+    assert_eq!(
+      queue.wake_all(|| flag.store(true, Ordering::SeqCst), Outcome::Woken),
+      4
+    );
+    for handle in handles {
+      assert_eq!(handle.join().unwrap(), Parked::Woken);
+    }
+  }
 }
