@@ -38,11 +38,10 @@ export class Dispatcher {
     return this.#jobs.size > 0;
   }
 
-  /** Queues `items` as one job; throws if the pool no longer accepts work.
-   *  `numeric`: every item is a number (checked by the caller). */
-  submit(functionId: number, mode: CallMode, items: ArrayLike<unknown>, sink: JobSink, numeric = false): number {
+  /** Queues `items` as one job; throws if the pool no longer accepts work. */
+  submit(functionId: number, mode: CallMode, items: ArrayLike<unknown>, sink: JobSink): number {
     const id = this.#nextJobId++;
-    const { format, payload } = encodeJob(mode, items, numeric);
+    const { format, payload } = encodeJob(mode, items);
     if (!this.core.submit(id, functionId, format, payload)) throw poolNotRunning();
     this.#jobs.set(id, sink);
     if (this.#jobs.size === 1) this.#onBusyChange(true);

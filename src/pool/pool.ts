@@ -299,12 +299,9 @@ export class Pool {
 
   #submitMap(functionId: number, items: ArrayLike<unknown> & { slice(a: number, b: number): unknown }, options: MapOptions<any>, mode: CallMode, method: string): Promise<unknown[]> {
     const chunksize = options.chunksize;
-    let numeric = mode === CallMode.Single && !(items instanceof BigInt64Array || items instanceof BigUint64Array);
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
-      if (typeof item === 'number' && mode === CallMode.Single) continue;
-      numeric = false;
-      validateItem(item, i, mode, method);
+      if (typeof item !== 'number' || mode !== CallMode.Single) validateItem(item, i, mode, method);
     }
     const { signal, onProgress } = options;
     signal?.throwIfAborted();
@@ -343,7 +340,7 @@ export class Pool {
               finish(error);
             },
           };
-          const id = this.#dispatcher.submit(functionId, mode, chunk, sink, numeric);
+          const id = this.#dispatcher.submit(functionId, mode, chunk, sink);
           jobs.add(id);
         }
       } catch (error) {
@@ -361,7 +358,7 @@ export class Pool {
     const functionId = this.#functionId(fn);
     const lazyMap: LazyMap<unknown> = new LazyMap(
       {
-        submit: (items, sink) => this.#dispatcher.submit(functionId, CallMode.Single, items, sink, items.every((x) => typeof x === 'number')),
+        submit: (items, sink) => this.#dispatcher.submit(functionId, CallMode.Single, items, sink),
         cancel: (id) => this.#dispatcher.cancel(id),
         validate: (item, index) => validateItem(item, index, CallMode.Single, method),
         release: () => this.#lazyMaps.delete(lazyMap),

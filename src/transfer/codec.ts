@@ -2,12 +2,15 @@ import { serialize, deserialize } from 'node:v8';
 import { toErrorRecord, type ErrorRecord } from './remote_error';
 
 // Payload encodings of jobs and results. Structured clone (v8.serialize) carries
-// anything; chunks made only of numbers travel as raw float64s instead, which
-// costs a copy rather than a per-item (de)serialization.
+// anything; chunks made only of numbers travel as raw int32s or float64s, which
+// costs a copy rather than a per-item (de)serialization. Int32 matters beyond
+// size: values read from an Int32Array are small integers to V8, so integer
+// task code stays on its integer fast path instead of boxed doubles.
 
 export const enum Format {
   StructuredClone = 0,
   Float64 = 1,
+  Int32 = 2,
 }
 
 /** How a job's items are passed to the function: `fn(item)` or `fn(...item)`. */
@@ -34,38 +37,55 @@ interface PartialResults {
   errors: ItemErrors;
 }
 
-function float64Bytes(values: ArrayLike<number>): Uint8Array {
-  const floats = values instanceof Float64Array ? values : Float64Array.from(values);
-  return new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength);
-}
-
-function asFloat64(payload: Uint8Array): Float64Array {
-  if (payload.byteOffset % 8 === 0) return new Float64Array(payload.buffer, payload.byteOffset, payload.byteLength / 8);
-  return new Float64Array(payload.slice().buffer);
-}
-
-/** `numeric`: every item is a number (the caller has checked while validating). */
-export function encodeJob(mode: CallMode, items: ArrayLike<unknown>, numeric: boolean): Encoded {
-  if (numeric && mode === CallMode.Single) {
-    return { format: Format.Float64, payload: float64Bytes(items as ArrayLike<number>) };
+/** The cheapest format that carries `values` exactly, for numbers only. */
+function numericFormat(values: ArrayLike<unknown>): Format {
+  if (values instanceof Int32Array || values instanceof Int16Array || values instanceof Uint16Array
+    || values instanceof Int8Array || values instanceof Uint8Array || values instanceof Uint8ClampedArray) return Format.Int32;
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array) return Format.StructuredClone;
+  let format = Format.Int32;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (typeof value !== 'number') return Format.StructuredClone;
+    if (format === Format.Int32 && ((value | 0) !== value || (value === 0 && 1 / value < 0))) format = Format.Float64;
   }
-  return { format: Format.StructuredClone, payload: serialize([mode, items]) };
+  return format;
+}
+
+function numericBytes(format: Format, values: ArrayLike<number>): Uint8Array {
+  const typed = format === Format.Int32
+    ? (values instanceof Int32Array ? values : Int32Array.from(values))
+    : (values instanceof Float64Array ? values : Float64Array.from(values));
+  return new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
+}
+
+function numericView(format: number, payload: Uint8Array): Int32Array | Float64Array {
+  const Type = format === Format.Int32 ? Int32Array : Float64Array;
+  if (payload.byteOffset % Type.BYTES_PER_ELEMENT === 0) {
+    return new Type(payload.buffer as ArrayBuffer, payload.byteOffset, payload.byteLength / Type.BYTES_PER_ELEMENT);
+  }
+  return new Type(payload.slice().buffer);
+}
+
+export function encodeJob(mode: CallMode, items: ArrayLike<unknown>): Encoded {
+  const format = mode === CallMode.Single ? numericFormat(items) : Format.StructuredClone;
+  if (format !== Format.StructuredClone) return { format, payload: numericBytes(format, items as ArrayLike<number>) };
+  return { format, payload: serialize([mode, items]) };
 }
 
 export function decodeJob(format: number, payload: Uint8Array): [CallMode, ArrayLike<unknown>] {
-  if (format === Format.Float64) return [CallMode.Single, asFloat64(payload)];
-  return deserialize(payload) as [CallMode, unknown[]];
+  if (format === Format.StructuredClone) return deserialize(payload) as [CallMode, unknown[]];
+  return [CallMode.Single, numericView(format, payload)];
 }
 
-/** `numeric`: every result is a number. */
-export function encodeResults(results: unknown[], errors: ItemErrors | null, numeric: boolean): EncodedResults {
+export function encodeResults(results: unknown[], errors: ItemErrors | null): EncodedResults {
   const ok = errors === null;
-  if (ok && numeric) return { ok, format: Format.Float64, payload: float64Bytes(results as number[]) };
+  const format = ok ? numericFormat(results) : Format.StructuredClone;
+  if (format !== Format.StructuredClone) return { ok, format, payload: numericBytes(format, results as number[]) };
   try {
     const payload = serialize(ok ? results : ({ results, errors } satisfies PartialResults));
-    return { ok, format: Format.StructuredClone, payload };
+    return { ok, format, payload };
   } catch {
-    return { ok: false, format: Format.StructuredClone, payload: serialize(failUncloneable(results, errors ?? [])) };
+    return { ok: false, format, payload: serialize(failUncloneable(results, errors ?? [])) };
   }
 }
 
@@ -87,7 +107,7 @@ function failUncloneable(results: unknown[], errors: ItemErrors): PartialResults
 
 /** Results of a finished job, with item errors when `ok` is false. */
 export function decodeResults(ok: boolean, format: number, payload: Uint8Array): { results: ArrayLike<unknown>; errors: ItemErrors | null } {
-  if (format === Format.Float64) return { results: asFloat64(payload), errors: null };
+  if (format !== Format.StructuredClone) return { results: numericView(format, payload), errors: null };
   const data = deserialize(payload);
   if (ok) return { results: data as unknown[], errors: null };
   return data as PartialResults;

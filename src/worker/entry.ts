@@ -35,7 +35,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 async function runJob(job: TakenJob): Promise<void> {
   let results: unknown[] = [];
   let errors: ItemErrors | null = null;
-  let numeric = true;
   try {
     const [mode, items] = decodeJob(job.format, job.payload);
     const fn = functions.get(job.functionId) ?? (await functionFor(job.functionId));
@@ -44,7 +43,6 @@ async function runJob(job: TakenJob): Promise<void> {
       try {
         let value = mode === CallMode.Spread ? fn(...(items[i] as unknown[])) : fn(items[i]);
         if (isThenable(value)) value = await value;
-        if (typeof value !== 'number') numeric = false;
         results[i] = value;
       } catch (error) {
         (errors ??= []).push([i, toErrorRecord(explainMissingName(error, job.functionId))]);
@@ -56,7 +54,7 @@ async function runJob(job: TakenJob): Promise<void> {
   }
   const flushed = stdioFlushed();
   if (flushed) await flushed;
-  const { ok, format, payload } = encodeResults(results, errors, numeric);
+  const { ok, format, payload } = encodeResults(results, errors);
   core.complete(start.slot, job.id, ok, format, payload);
   Atomics.add(bell, RESULT_BELL, 1);
   Atomics.notify(bell, RESULT_BELL);
