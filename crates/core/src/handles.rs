@@ -21,16 +21,16 @@ use parking_lot::Mutex;
 /// drop(value);
 /// assert!(table.get(id).is_none());
 /// ```
-pub struct HandleTable<T> {
+pub struct HandleTable<T: ?Sized> {
   inner: Mutex<Inner<T>>,
 }
 
-struct Inner<T> {
+struct Inner<T: ?Sized> {
   next_id: u64,
   entries: BTreeMap<u64, Weak<T>>,
 }
 
-impl<T> HandleTable<T> {
+impl<T: ?Sized> HandleTable<T> {
   pub const fn new() -> Self {
     Self {
       inner: Mutex::new(Inner {
@@ -72,7 +72,7 @@ impl<T> HandleTable<T> {
   }
 }
 
-impl<T> Default for HandleTable<T> {
+impl<T: ?Sized> Default for HandleTable<T> {
   fn default() -> Self {
     Self::new()
   }

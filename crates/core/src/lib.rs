@@ -13,4 +13,8 @@ mod task_pool;
 
 pub use handles::HandleTable;
 pub use shared_memory::SharedMemory;
+/// Any object shared between threads (a lock, a queue, shared memory...), as
+/// kept alive by jobs and found through a [`HandleTable`] by id.
+pub type Shared = std::sync::Arc<dyn std::any::Any + Send + Sync>;
+
 pub use task_pool::{Completion, Job, PoolState, SubmitError, Take, TaskPool};

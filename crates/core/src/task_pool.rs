@@ -5,9 +5,10 @@ use std::sync::Arc;
 use crossbeam_channel::{unbounded, Receiver, Sender, TryRecvError};
 use parking_lot::{Mutex, RwLock};
 
+use crate::Shared;
+
 /// One unit of work: a chunk of task arguments, serialized once by the
 /// submitting thread and deserialized once by the worker that takes it.
-#[derive(Debug)]
 pub struct Job {
   pub id: u64,
   /// Id of the task function, registered with [`TaskPool::register_function`].
@@ -15,6 +16,19 @@ pub struct Job {
   /// How `payload` is encoded; chosen by the submitter, opaque to the core.
   pub format: u8,
   pub payload: Vec<u8>,
+  /// Shared objects the payload refers to by id: kept alive until the job is
+  /// finished, so a worker can attach to them even if the submitter dropped
+  /// its own handles meanwhile.
+  pub keep_alive: Vec<Shared>,
+}
+
+impl std::fmt::Debug for Job {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    f.debug_struct("Job")
+      .field("id", &self.id)
+      .field("function", &self.function)
+      .finish_non_exhaustive()
+  }
 }
 
 /// A finished [`Job`]: its results (or its errors) as one serialized payload.
@@ -70,7 +84,7 @@ impl std::error::Error for SubmitError {}
 /// use multiproc_core::{Completion, Job, Take, TaskPool};
 ///
 /// let pool = TaskPool::new(1);
-/// pool.submit(Job { id: 7, function: 1, format: 0, payload: vec![1, 2] }).unwrap();
+/// pool.submit(Job { id: 7, function: 1, format: 0, payload: vec![1, 2], keep_alive: vec![] }).unwrap();
 /// let Take::Job(job) = pool.take(0) else { unreachable!() };
 /// assert_eq!(pool.held(0), Some(7));
 /// pool.complete(0, Completion { job: job.id, ok: true, format: 0, payload: job.payload });
@@ -84,6 +98,8 @@ pub struct TaskPool {
   done_rx: Receiver<Completion>,
   /// Job id held by each worker slot; 0 means idle (job ids start at 1).
   held: Box<[AtomicU64]>,
+  /// The shared objects of the job each slot holds (see [`Job::keep_alive`]).
+  held_objects: Box<[Mutex<Vec<Shared>>]>,
   /// Jobs aborted before a worker took them. `cancelled_count` lets `take`
   /// skip the lock on the common path where nothing was cancelled.
   cancelled: Mutex<HashSet<u64>>,
@@ -102,6 +118,7 @@ impl TaskPool {
       done_tx,
       done_rx,
       held: (0..slots).map(|_| AtomicU64::new(0)).collect(),
+      held_objects: (0..slots).map(|_| Mutex::new(Vec::new())).collect(),
       cancelled: Mutex::new(HashSet::new()),
       cancelled_count: AtomicUsize::new(0),
       functions: RwLock::new(HashMap::new()),
@@ -143,6 +160,9 @@ impl TaskPool {
             continue;
           }
           self.held[slot].store(job.id, Ordering::Release);
+          if !job.keep_alive.is_empty() {
+            *self.held_objects[slot].lock() = job.keep_alive.clone();
+          }
           return Take::Job(job);
         }
         Err(TryRecvError::Empty | TryRecvError::Disconnected) => {
@@ -158,6 +178,7 @@ impl TaskPool {
 
   pub fn complete(&self, slot: usize, completion: Completion) {
     self.held[slot].store(0, Ordering::Release);
+    self.held_objects[slot].lock().clear();
     // The receiver lives in `self`: sending cannot fail.
     let _ = self.done_tx.send(completion);
   }
@@ -168,6 +189,7 @@ impl TaskPool {
 
   /// Clears `slot` after its worker died, returning the job it held.
   pub fn release_slot(&self, slot: usize) -> Option<u64> {
+    self.held_objects[slot].lock().clear();
     Some(self.held[slot].swap(0, Ordering::AcqRel)).filter(|&id| id != 0)
   }
 
@@ -244,6 +266,7 @@ mod tests {
       function: 1,
       format: 0,
       payload: id.to_le_bytes().to_vec(),
+      keep_alive: vec![],
     }
   }
 
@@ -354,6 +377,34 @@ mod tests {
     assert_eq!(count as u64, n);
     assert_eq!(sum, n * (n + 1) / 2);
     assert_eq!(pool.drain(1).len(), 0);
+  }
+
+  #[test]
+  fn shared_objects_of_a_job_live_until_it_is_finished() {
+    let pool = TaskPool::new(1);
+    let object: Shared = Arc::new(5u8);
+    let weak = Arc::downgrade(&object);
+    let mut queued = job(1);
+    queued.keep_alive = vec![object];
+    pool.submit(queued).unwrap();
+    let Take::Job(taken) = pool.take(0) else {
+      panic!("no job")
+    };
+    drop(taken);
+    assert!(
+      weak.upgrade().is_some(),
+      "alive while the worker holds the job"
+    );
+    pool.complete(
+      0,
+      Completion {
+        job: 1,
+        ok: true,
+        format: 0,
+        payload: vec![],
+      },
+    );
+    assert!(weak.upgrade().is_none());
   }
 
   #[test]

@@ -1,4 +1,11 @@
 //! Node-API binding of `multiproc-core`: translation between JS values and the
 //! core's types, nothing more. One file per exported native class.
 
+mod barrier;
+mod condition;
+mod event;
+mod lock;
+mod semaphore;
+mod shared;
+mod shared_memory;
 mod task_pool;

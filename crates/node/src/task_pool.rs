@@ -4,6 +4,8 @@ use multiproc_core::{Completion, HandleTable, Job, PoolState, Take, TaskPool};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use crate::shared;
+
 /// Pools by id, so a worker thread can attach to the pool that started it.
 static POOLS: HandleTable<TaskPool> = HandleTable::new();
 
@@ -71,16 +73,25 @@ impl NativeTaskPool {
     self.inner.queued() as u32
   }
 
-  /// Queues one job; false when the pool no longer accepts work.
+  /// Queues one job; false when the pool no longer accepts work. `shared`:
+  /// ids of the shared objects the payload refers to, kept alive meanwhile.
   #[napi]
-  pub fn submit(&self, id: f64, function_id: u32, format: u32, payload: Uint8Array) -> bool {
+  pub fn submit(
+    &self,
+    id: f64,
+    function_id: u32,
+    format: u32,
+    payload: Uint8Array,
+    shared: Option<Vec<f64>>,
+  ) -> Result<bool> {
     let job = Job {
       id: id as u64,
       function: function_id,
       format: format as u8,
       payload: payload.to_vec(),
+      keep_alive: shared::keep_alive(shared.as_deref().unwrap_or_default())?,
     };
-    self.inner.submit(job).is_ok()
+    Ok(self.inner.submit(job).is_ok())
   }
 
   /// The next job for `slot`, or null when there is none now (see `state`).

@@ -1,0 +1,146 @@
+//! What every shared native object needs: an id other threads attach by,
+//! views over its memory, blocking waits in slices, and async waiters.
+
+use std::any::Any;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use multiproc_core::sync::{AsyncCallback, Outcome, Started};
+use multiproc_core::{HandleTable, Shared, SharedMemory};
+use napi::bindgen_prelude::*;
+use napi::sys;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+
+/// Every shared object by id, whatever its kind (ids are unique across kinds).
+static OBJECTS: HandleTable<dyn Any + Send + Sync> = HandleTable::new();
+
+/// Longest a blocking wait stays in native code before returning to JS, which
+/// loops: a worker blocked in `acquireSync()` can still be terminated.
+const SLICE: Duration = Duration::from_millis(50);
+
+pub fn register<T: Any + Send + Sync>(object: &Arc<T>) -> u64 {
+  let shared: Shared = object.clone();
+  OBJECTS.insert(&shared)
+}
+
+/// The live object `id` as a `T`, from any thread.
+pub fn attach<T: Any + Send + Sync>(id: f64, kind: &str) -> Result<Arc<T>> {
+  let object = OBJECTS
+    .get(id as u64)
+    .ok_or_else(|| Error::new(Status::InvalidArg, format!("no live {kind} with id {id}")))?;
+  object
+    .downcast::<T>()
+    .map_err(|_| Error::new(Status::InvalidArg, format!("object {id} is not a {kind}")))
+}
+
+/// Strong references to the objects `ids`, for a job that refers to them.
+pub fn keep_alive(ids: &[f64]) -> Result<Vec<Shared>> {
+  ids
+    .iter()
+    .map(|&id| {
+      OBJECTS.get(id as u64).ok_or_else(|| {
+        Error::new(
+          Status::InvalidArg,
+          format!("no live shared object with id {id}"),
+        )
+      })
+    })
+    .collect()
+}
+
+/// End of the next wait slice for a JS wait of `timeout_ms` (< 0: forever).
+pub fn slice_end(timeout_ms: f64) -> Instant {
+  let slice = if timeout_ms < 0.0 {
+    SLICE
+  } else {
+    SLICE.min(Duration::from_secs_f64(timeout_ms / 1000.0))
+  };
+  Instant::now() + slice
+}
+
+unsafe extern "C" fn drop_view(
+  _env: sys::napi_env,
+  _data: *mut std::ffi::c_void,
+  hint: *mut std::ffi::c_void,
+) {
+  // SAFETY: `hint` is the Box leaked in `view` below, finalized exactly once.
+  drop(unsafe { Box::from_raw(hint as *mut Arc<SharedMemory>) });
+}
+
+/// An ArrayBuffer over `memory` itself (no copy), holding it alive until the
+/// buffer is collected. Fails rather than copies where external buffers are
+/// refused (Electron's sandbox), since a copy would silently stop sharing.
+pub fn view(env: &Env, memory: &Arc<SharedMemory>) -> Result<Unknown<'static>> {
+  let hint = Box::into_raw(Box::new(memory.clone()));
+  let mut out = std::ptr::null_mut();
+  // SAFETY: the memory outlives the buffer: the finalizer drops the Arc clone.
+  let status = unsafe {
+    sys::napi_create_external_arraybuffer(
+      env.raw(),
+      memory.as_ptr().cast(),
+      memory.len(),
+      Some(drop_view),
+      hint.cast(),
+      &mut out,
+    )
+  };
+  if status != sys::Status::napi_ok {
+    drop(unsafe { Box::from_raw(hint) });
+    return Err(Error::new(
+      Status::GenericFailure,
+      "this runtime refuses external ArrayBuffers, which shared memory needs",
+    ));
+  }
+  Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), out) })
+}
+
+type WakeFn = ThreadsafeFunction<f64, (), f64, Status, false, true>;
+
+/// One per thread: delivers async waiters' outcomes to that thread's event
+/// loop, as `callback(token * 4 + outcome)`. Weak: a pending async wait does
+/// not keep the process alive, as a pending Promise does not.
+#[napi]
+pub struct AsyncWaker {
+  wake: Arc<WakeFn>,
+}
+
+#[napi]
+impl AsyncWaker {
+  #[napi(constructor)]
+  pub fn new(callback: Function<f64, ()>) -> Result<Self> {
+    let wake = callback
+      .build_threadsafe_function::<f64>()
+      .weak::<true>()
+      .build_callback(|ctx| Ok(ctx.value))?;
+    Ok(Self {
+      wake: Arc::new(wake),
+    })
+  }
+}
+
+impl AsyncWaker {
+  /// The core's callback for waiter `token`; false once the thread is gone.
+  pub fn callback(&self, token: u32) -> AsyncCallback {
+    let wake = self.wake.clone();
+    Box::new(move |outcome| {
+      let code = match outcome {
+        Outcome::Woken => 0.0,
+        Outcome::TimedOut => 1.0,
+        Outcome::Broken => 2.0,
+      };
+      wake.call(
+        f64::from(token) * 4.0 + code,
+        ThreadsafeFunctionCallMode::NonBlocking,
+      ) == Status::Ok
+    })
+  }
+}
+
+/// JS encoding of [`Started`]: -1 done at once, else the waiter id to cancel.
+pub fn started(started: Started) -> f64 {
+  match started {
+    Started::Ready => -1.0,
+    Started::Queued(id) => id as f64,
+  }
+}
