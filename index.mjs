@@ -4,6 +4,8 @@ import multiproc from './index.js';
 
 export const {
   Pool, AsyncResult, task, cpuCount, currentProcess, parentProcess, activeChildren,
-  TimeoutError, WorkerCrashedError,
+  TimeoutError, WorkerCrashedError, BrokenBarrierError,
+  Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier,
+  Value, RawValue, SharedArray, RawArray,
 } = multiproc;
 export default multiproc;

@@ -25,3 +25,11 @@ export class WorkerCrashedError extends Error {
 export function poolNotRunning(why = 'it was closed or terminated'): Error {
   return new Error(`Pool not running: ${why}; create a new Pool for more work`);
 }
+
+/** A Barrier wait failed: the barrier was aborted, reset, timed out, or its action threw. */
+export class BrokenBarrierError extends Error {
+  constructor(message = 'the barrier is broken: it was aborted, reset, or a wait timed out') {
+    super(message);
+    this.name = 'BrokenBarrierError';
+  }
+}

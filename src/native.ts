@@ -5,4 +5,7 @@ import type * as Binding from '../binding';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const native: typeof Binding = require('../binding.js');
-export type { NativeTaskPool, TakenJob, FinishedJob } from '../binding';
+export type {
+  AsyncWaker, FinishedJob, NativeBarrier, NativeCondition, NativeEvent, NativeLock, NativeSemaphore,
+  NativeSharedMemory, NativeTaskPool, TakenJob,
+} from '../binding';

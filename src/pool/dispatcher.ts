@@ -2,6 +2,7 @@ import { native, type NativeTaskPool, type FinishedJob } from '../native';
 import { poolNotRunning } from '../errors';
 import { decodeResults, encodeJob, type CallMode } from '../transfer/codec';
 import { fromErrorRecord } from '../transfer/remote_error';
+import { shareIds, type ShareRecord } from '../shared/handles';
 import { BELL_SLOTS, RESULT_BELL, TASK_BELL } from './wire';
 
 /** Receives the outcome of one job. */
@@ -38,11 +39,13 @@ export class Dispatcher {
     return this.#jobs.size > 0;
   }
 
-  /** Queues `items` as one job; throws if the pool no longer accepts work. */
-  submit(functionId: number, mode: CallMode, items: ArrayLike<unknown>, sink: JobSink): number {
+  /** Queues `items` as one job; throws if the pool no longer accepts work.
+   *  `shared`: the shared objects replaced by markers in `items`. */
+  submit(functionId: number, mode: CallMode, items: ArrayLike<unknown>, sink: JobSink, shared?: ShareRecord[]): number {
     const id = this.#nextJobId++;
-    const { format, payload } = encodeJob(mode, items);
-    if (!this.core.submit(id, functionId, format, payload)) throw poolNotRunning();
+    const hasShared = shared !== undefined && shared.length > 0;
+    const { format, payload } = encodeJob(mode, items, hasShared);
+    if (!this.core.submit(id, functionId, format, payload, hasShared ? shareIds(shared) : undefined)) throw poolNotRunning();
     this.#jobs.set(id, sink);
     if (this.#jobs.size === 1) this.#onBusyChange(true);
     this.#ringSoon();

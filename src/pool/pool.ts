@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TimeoutError, WorkerCrashedError, poolNotRunning } from '../errors';
+import { replaceShared, type ShareRecord } from '../shared/handles';
 import { assertCloneable } from '../transfer/cloneable';
 import { CallMode } from '../transfer/codec';
 import { fromErrorRecord, type ErrorRecord } from '../transfer/remote_error';
@@ -24,6 +25,8 @@ const MAX_APPLY_BATCH = 256;
 
 interface PendingApply {
   args: unknown[];
+  /** Shared objects `args` refer to (replaced by markers). */
+  shared?: ShareRecord[];
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -47,6 +50,9 @@ export class Pool {
   #applyQueue = new Map<number, PendingApply[]>();
   #applyFlushScheduled = false;
   #terminated?: Promise<void>;
+  /** The initargs, holding the shared objects among them alive as long as the
+   *  pool: replacement workers attach to them by id. */
+  readonly #initargs: unknown[];
   /** Why the pool stopped, when the user did not stop it (see #assertRunning). */
   #stopReason?: string;
   /** map/starmap calls made while running whose async input is still being read:
@@ -60,6 +66,7 @@ export class Pool {
 
   constructor(options?: number | PoolOptions) {
     const resolved = resolvePoolOptions(options);
+    this.#initargs = resolved.initargs;
     this.processes = resolved.processes;
     this.#applyBatch = resolved.maxTasksPerChild > 0 ? 1 : MAX_APPLY_BATCH;
     this.#dispatcher = new Dispatcher(this.processes, (busy) => this.#workers?.setRef(busy));
@@ -67,7 +74,7 @@ export class Pool {
     if (resolved.initializer !== undefined) {
       const functionId = this.#functionId(resolved.initializer, 'Pool initializer');
       resolved.initargs.forEach((arg, i) => assertCloneable(arg, `initargs[${i}]`));
-      initializer = { functionId, args: resolved.initargs };
+      initializer = { functionId, args: replaceShared(resolved.initargs, []) as unknown[] };
     }
     this.#workers = new WorkerSet(
       this.processes,
@@ -96,11 +103,14 @@ export class Pool {
       validateSignal(options.signal, 'apply');
       const functionId = this.#functionId(fn);
       assertCloneable(list, 'args');
+      const found: ShareRecord[] = [];
+      const sendable = replaceShared(list, found) as unknown[];
+      const shared = found.length > 0 ? found : undefined;
       if (options.signal?.aborted) return Promise.reject(options.signal.reason);
       if (options.signal === undefined && options.timeout === undefined) {
-        return new Promise((resolve, reject) => this.#queueApply(functionId, { args: list, resolve: resolve as PendingApply['resolve'], reject }));
+        return new Promise((resolve, reject) => this.#queueApply(functionId, { args: sendable, shared, resolve: resolve as PendingApply['resolve'], reject }));
       }
-      return this.#applyCancellable(functionId, list, options);
+      return this.#applyCancellable(functionId, sendable, options, shared);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -225,7 +235,7 @@ export class Pool {
       for (let start = 0; start < pending.length; start += size) {
         const group = pending.slice(start, start + size);
         try {
-          this.#dispatcher.submit(functionId, CallMode.Spread, group.map((p) => p.args), {
+          const sink: JobSink = {
             settle(results, errors) {
               for (let i = 0; i < group.length; i++) {
                 if (errors?.has(i)) group[i].reject(errors.get(i));
@@ -235,7 +245,8 @@ export class Pool {
             fail(error) {
               for (const p of group) p.reject(error);
             },
-          });
+          };
+          this.#dispatcher.submit(functionId, CallMode.Spread, group.map((p) => p.args), sink, group.flatMap((p) => p.shared ?? []));
         } catch (error) {
           for (const p of group) p.reject(error);
         }
@@ -243,7 +254,7 @@ export class Pool {
     }
   }
 
-  #applyCancellable(functionId: number, args: unknown[], options: ApplyOptions<any>): Promise<any> {
+  #applyCancellable(functionId: number, args: unknown[], options: ApplyOptions<any>, shared: ShareRecord[] | undefined): Promise<any> {
     const { signal, timeout } = options;
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -267,7 +278,7 @@ export class Pool {
           cleanup();
           reject(error);
         },
-      });
+      }, shared);
       signal?.addEventListener('abort', onAbort, { once: true });
       if (timeout !== undefined) {
         timer = setTimeout(() => cancel(new TimeoutError(`apply: no result within ${timeout} ms`)), timeout);
@@ -299,10 +310,16 @@ export class Pool {
 
   #submitMap(functionId: number, items: ArrayLike<unknown> & { slice(a: number, b: number): unknown }, options: MapOptions<any>, mode: CallMode, method: string): Promise<unknown[]> {
     const chunksize = options.chunksize;
+    let objects = false;
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
-      if (typeof item !== 'number' || mode !== CallMode.Single) validateItem(item, i, mode, method);
+      if (typeof item === 'number' && mode === CallMode.Single) continue;
+      validateItem(item, i, mode, method);
+      objects ||= typeof item === 'object' && item !== null;
     }
+    const found: ShareRecord[] = [];
+    if (objects) items = replaceShared(items, found) as unknown[];
+    const shared = found.length > 0 ? found : undefined;
     const { signal, onProgress } = options;
     signal?.throwIfAborted();
     const total = items.length;
@@ -340,7 +357,7 @@ export class Pool {
               finish(error);
             },
           };
-          const id = this.#dispatcher.submit(functionId, mode, chunk, sink);
+          const id = this.#dispatcher.submit(functionId, mode, chunk, sink, shared);
           jobs.add(id);
         }
       } catch (error) {
@@ -358,7 +375,10 @@ export class Pool {
     const functionId = this.#functionId(fn);
     const lazyMap: LazyMap<unknown> = new LazyMap(
       {
-        submit: (items, sink) => this.#dispatcher.submit(functionId, CallMode.Single, items, sink),
+        submit: (items, sink) => {
+          const found: ShareRecord[] = [];
+          return this.#dispatcher.submit(functionId, CallMode.Single, replaceShared(items, found) as unknown[], sink, found);
+        },
         cancel: (id) => this.#dispatcher.cancel(id),
         validate: (item, index) => validateItem(item, index, CallMode.Single, method),
         release: () => this.#lazyMaps.delete(lazyMap),

@@ -1,5 +1,7 @@
 // Finds, before anything is sent, the first value structured clone would refuse
-// or silently damage, so the caller gets a TypeError naming its path.
+// or silently damage, so the caller gets a TypeError naming its path. Shared
+// objects (locks, values, queues...) are fine: they travel as live handles.
+import { isShareable } from '../shared/handles';
 
 const CLONEABLE_CLASSES: Function[] = [
   Date, RegExp, ArrayBuffer, SharedArrayBuffer, Map, Set, Error, Boolean, Number, String, BigInt,
@@ -24,7 +26,7 @@ function walk(value: unknown, path: string, seen: Set<object>): void {
   if (type === 'symbol') throw new TypeError(`${path} is a Symbol, which cannot be sent to a worker`);
   if (type !== 'object' || value === null) return;
   const object = value as object;
-  if (seen.has(object)) return;
+  if (seen.has(object) || isShareable(object)) return;
   seen.add(object);
   if (Array.isArray(object)) {
     for (let i = 0; i < object.length; i++) {

@@ -1,4 +1,5 @@
 import { serialize, deserialize } from 'node:v8';
+import { reviveShared } from '../shared/handles';
 import { toErrorRecord, type ErrorRecord } from './remote_error';
 
 // Payload encodings of jobs and results. Structured clone (v8.serialize) carries
@@ -11,6 +12,8 @@ export const enum Format {
   StructuredClone = 0,
   Float64 = 1,
   Int32 = 2,
+  /** Structured clone with shared objects replaced by markers (shared/handles.ts). */
+  StructuredCloneShared = 3,
 }
 
 /** How a job's items are passed to the function: `fn(item)` or `fn(...item)`. */
@@ -66,7 +69,9 @@ function numericView(format: number, payload: Uint8Array): Int32Array | Float64A
   return new Type(payload.slice().buffer);
 }
 
-export function encodeJob(mode: CallMode, items: ArrayLike<unknown>): Encoded {
+/** `shared`: the items hold shared-object markers (see replaceShared). */
+export function encodeJob(mode: CallMode, items: ArrayLike<unknown>, shared: boolean): Encoded {
+  if (shared) return { format: Format.StructuredCloneShared, payload: serialize([mode, items]) };
   const format = mode === CallMode.Single ? numericFormat(items) : Format.StructuredClone;
   if (format !== Format.StructuredClone) return { format, payload: numericBytes(format, items as ArrayLike<number>) };
   return { format, payload: serialize([mode, items]) };
@@ -74,6 +79,10 @@ export function encodeJob(mode: CallMode, items: ArrayLike<unknown>): Encoded {
 
 export function decodeJob(format: number, payload: Uint8Array): [CallMode, ArrayLike<unknown>] {
   if (format === Format.StructuredClone) return deserialize(payload) as [CallMode, unknown[]];
+  if (format === Format.StructuredCloneShared) {
+    const [mode, items] = deserialize(payload) as [CallMode, unknown[]];
+    return [mode, reviveShared(items) as unknown[]];
+  }
   return [CallMode.Single, numericView(format, payload)];
 }
 

@@ -30,6 +30,13 @@ async function importExport(module: string, exportName: string): Promise<AnyFunc
   return fn as AnyFunction;
 }
 
+/** Compiles an inline function spec on any thread (e.g. a Barrier's action). */
+export function compileSpecSync(specText: string): AnyFunction {
+  const spec = JSON.parse(specText) as FunctionSpec;
+  if ('module' in spec) throw new TypeError('a module task cannot be used here: pass an inline function');
+  return compileInline(spec.source, 0, process.cwd());
+}
+
 function compileInline(source: string, id: number, baseDir: string): AnyFunction {
   const filename = join(baseDir, `multiproc-task-${id}.js`);
   const require = createRequire(filename);

@@ -2,6 +2,8 @@
 // run the initializer, then take jobs until the pool closes.
 import { parentPort, workerData } from 'node:worker_threads';
 import { native, type TakenJob } from '../native';
+import { reviveShared } from '../shared/handles';
+import '../shared/index';
 import { toErrorRecord } from '../transfer/remote_error';
 import { CallMode, decodeJob, encodeResults, type ItemErrors } from '../transfer/codec';
 import { RESULT_BELL, TASK_BELL, type WorkerMessage, type WorkerStart } from '../pool/wire';
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
   if (start.initializer) {
     try {
       const init = await functionFor(start.initializer.functionId);
-      await init(...start.initializer.args);
+      await init(...(reviveShared(start.initializer.args) as unknown[]));
     } catch (error) {
       const message: WorkerMessage = { type: 'initializer-failed', error: toErrorRecord(error) };
       parentPort!.postMessage(message);

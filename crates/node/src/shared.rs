@@ -2,6 +2,7 @@
 //! views over its memory, blocking waits in slices, and async waiters.
 
 use std::any::Any;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -99,23 +100,37 @@ type WakeFn = ThreadsafeFunction<f64, (), f64, Status, false, true>;
 
 /// One per thread: delivers async waiters' outcomes to that thread's event
 /// loop, as `callback(token * 4 + outcome)`. Weak: a pending async wait does
-/// not keep the process alive, as a pending Promise does not.
+/// not keep the process alive, as a pending Promise does not. But a wake that
+/// was sent must arrive: `inFlight` counts the sent, undelivered ones, so the
+/// thread can keep its loop turning until they are in (see sync/waiting.ts).
 #[napi]
 pub struct AsyncWaker {
   wake: Arc<WakeFn>,
+  in_flight: Arc<AtomicU32>,
 }
 
 #[napi]
 impl AsyncWaker {
   #[napi(constructor)]
   pub fn new(callback: Function<f64, ()>) -> Result<Self> {
+    let in_flight = Arc::new(AtomicU32::new(0));
+    let delivered = in_flight.clone();
     let wake = callback
       .build_threadsafe_function::<f64>()
       .weak::<true>()
-      .build_callback(|ctx| Ok(ctx.value))?;
+      .build_callback(move |ctx| {
+        delivered.fetch_sub(1, Ordering::SeqCst);
+        Ok(ctx.value)
+      })?;
     Ok(Self {
       wake: Arc::new(wake),
+      in_flight,
     })
+  }
+
+  #[napi(getter)]
+  pub fn in_flight(&self) -> u32 {
+    self.in_flight.load(Ordering::SeqCst)
   }
 }
 
@@ -123,16 +138,22 @@ impl AsyncWaker {
   /// The core's callback for waiter `token`; false once the thread is gone.
   pub fn callback(&self, token: u32) -> AsyncCallback {
     let wake = self.wake.clone();
+    let in_flight = self.in_flight.clone();
     Box::new(move |outcome| {
       let code = match outcome {
         Outcome::Woken => 0.0,
         Outcome::TimedOut => 1.0,
         Outcome::Broken => 2.0,
       };
-      wake.call(
+      in_flight.fetch_add(1, Ordering::SeqCst);
+      let sent = wake.call(
         f64::from(token) * 4.0 + code,
         ThreadsafeFunctionCallMode::NonBlocking,
-      ) == Status::Ok
+      ) == Status::Ok;
+      if !sent {
+        in_flight.fetch_sub(1, Ordering::SeqCst);
+      }
+      sent
     })
   }
 }

@@ -1,0 +1,9 @@
+// Every kind of shared object, loaded for its registration (see handles.ts):
+// a worker must know every kind a task may receive.
+export { Lock, RLock } from '../sync/lock';
+export { Semaphore, BoundedSemaphore } from '../sync/semaphore';
+export { Event } from '../sync/event';
+export { Condition } from '../sync/condition';
+export { Barrier, type BarrierOptions } from '../sync/barrier';
+export { Value, RawValue } from '../shared_memory/value';
+export { SharedArray, RawArray } from '../shared_memory/array';

@@ -1,0 +1,106 @@
+import { native, type NativeSharedMemory } from '../native';
+import { adopting, kShare, registerShareable, revive, type Shareable, type ShareRecord } from '../shared/handles';
+import { Lock, RLock } from '../sync/lock';
+import { describe } from '../task_function';
+import { fromStored, toStored, typecode, type Typecode } from './typecodes';
+import { lockRecord, missingLock, resolveLock, sharedCells, type LockOption } from './value';
+
+type Cells = InstanceType<Typecode['Array']>;
+
+function initialValues(type: Typecode, init: unknown, where: string): { length: number; values?: unknown[] } {
+  if (typeof init === 'number') {
+    if (!Number.isInteger(init) || init < 0) throw new RangeError(`${where}: size must be an integer >= 0, got ${init}`);
+    return { length: init };
+  }
+  if (type.char && typeof init === 'string') return { length: init.length, values: [...init] };
+  if (init !== null && typeof init === 'object' && Symbol.iterator in init) {
+    const values = [...(init as Iterable<unknown>)];
+    return { length: values.length, values };
+  }
+  throw new TypeError(`${where}: expected a size or an iterable of initial values, got ${describe(init)}`);
+}
+
+/**
+ * Python's `Array` (named SharedArray, as `Array` is JavaScript's own): a
+ * fixed-length typed array in shared memory. `view` is a typed array over that
+ * memory itself: a write through it is seen by every thread.
+ */
+export class SharedArray<T extends number | bigint | string = number> implements Shareable {
+  readonly #type: Typecode;
+  readonly #memory: NativeSharedMemory;
+  readonly #cells: Cells;
+  readonly #lock: Lock | RLock | undefined;
+
+  constructor(code: string, sizeOrInitializer: number | Iterable<T> | string, options?: LockOption) {
+    const where = `new ${new.target.name}`;
+    this.#type = typecode(code, where);
+    const { length, values } = initialValues(this.#type, sizeOrInitializer, where);
+    const stored = values?.map((value, i) => toStored(this.#type, value, `${where}: initializer[${i}]`));
+    this.#lock = resolveLock(options, where);
+    ({ memory: this.#memory, cells: this.#cells } = sharedCells(this.#type, length));
+    stored?.forEach((value, i) => (this.#cells[i] = value as number));
+  }
+
+  get typecode(): string {
+    return this.#type.code;
+  }
+
+  get length(): number {
+    return this.#cells.length;
+  }
+
+  /** A typed array over the shared memory (zero-copy). */
+  get view(): Cells {
+    return this.#cells;
+  }
+
+  get(index: number): T {
+    return fromStored(this.#type, this.#cells[this.#index(index, 'get')]) as T;
+  }
+
+  set(index: number, value: T): void {
+    const at = this.#index(index, 'set');
+    this.#cells[at] = toStored(this.#type, value, `${this.constructor.name}.set(${index})`) as number;
+  }
+
+  toArray(): T[] {
+    return Array.from(this.#cells as ArrayLike<number | bigint>, (value) => fromStored(this.#type, value) as T);
+  }
+
+  getLock(): Lock | RLock {
+    if (!this.#lock) throw missingLock('Array');
+    return this.#lock;
+  }
+
+  /** Python's indexing: -length..length-1. */
+  #index(index: number, method: string): number {
+    const length = this.#cells.length;
+    if (!Number.isInteger(index) || index < -length || index >= length) {
+      throw new RangeError(`${this.constructor.name}.${method}(${describe(index)}): index out of range for length ${length}`);
+    }
+    return index < 0 ? index + length : index;
+  }
+
+  [kShare](): ShareRecord {
+    const lock = lockRecord(this.#lock);
+    return {
+      kind: 'SharedArray',
+      ids: [this.#memory.id, ...(lock?.ids ?? [])],
+      state: { typecode: this.#type.code, length: this.length, lock, raw: this instanceof RawArray },
+    };
+  }
+}
+
+/** Python's `RawArray`: a SharedArray without a lock. */
+export class RawArray<T extends number | bigint | string = number> extends SharedArray<T> {
+  constructor(code: string, sizeOrInitializer: number | Iterable<T> | string) {
+    super(code, sizeOrInitializer, { lock: false });
+  }
+}
+
+registerShareable('SharedArray', (record) => {
+  const { typecode: code, length, lock, raw } = record.state as { typecode: string; length: number; lock: ShareRecord | null; raw: boolean };
+  const sharedLock = lock === null ? false : (revive(lock) as Lock | RLock);
+  return adopting(native.NativeSharedMemory.attach(record.ids[0]), () =>
+    raw ? new RawArray(code, length) : new SharedArray(code, length, { lock: sharedLock }));
+});

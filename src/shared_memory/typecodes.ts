@@ -1,0 +1,72 @@
+import { describe } from '../task_function';
+
+/** Python's array/ctypes typecodes and how each is stored and checked. */
+export interface Typecode {
+  code: string;
+  Array: Int8ArrayConstructor | Uint8ArrayConstructor | Int16ArrayConstructor | Uint16ArrayConstructor
+    | Int32ArrayConstructor | Uint32ArrayConstructor | BigInt64ArrayConstructor | BigUint64ArrayConstructor
+    | Float32ArrayConstructor | Float64ArrayConstructor;
+  /** Integer codes support atomic add/sub/exchange/compareExchange. */
+  integer: boolean;
+  bigint: boolean;
+  /** 'c': one byte, read and written as a one-character string. */
+  char: boolean;
+  min?: number | bigint;
+  max?: number | bigint;
+}
+
+const int = (code: string, Array: Typecode['Array'], bits: number, signed: boolean): Typecode => ({
+  code, Array, integer: true, bigint: false, char: false,
+  min: signed ? -(2 ** (bits - 1)) : 0, max: signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1,
+});
+const big = (code: string, Array: Typecode['Array'], signed: boolean): Typecode => ({
+  code, Array, integer: true, bigint: true, char: false,
+  min: signed ? -(2n ** 63n) : 0n, max: signed ? 2n ** 63n - 1n : 2n ** 64n - 1n,
+});
+
+const TYPECODES: Record<string, Typecode> = {
+  b: int('b', Int8Array, 8, true),
+  B: int('B', Uint8Array, 8, false),
+  h: int('h', Int16Array, 16, true),
+  H: int('H', Uint16Array, 16, false),
+  i: int('i', Int32Array, 32, true),
+  I: int('I', Uint32Array, 32, false),
+  l: big('l', BigInt64Array, true),
+  L: big('L', BigUint64Array, false),
+  q: big('q', BigInt64Array, true),
+  Q: big('Q', BigUint64Array, false),
+  f: { code: 'f', Array: Float32Array, integer: false, bigint: false, char: false },
+  d: { code: 'd', Array: Float64Array, integer: false, bigint: false, char: false },
+  c: { code: 'c', Array: Uint8Array, integer: false, bigint: false, char: true },
+};
+
+export function typecode(code: unknown, where: string): Typecode {
+  const found = typeof code === 'string' && Object.hasOwn(TYPECODES, code) ? TYPECODES[code] : undefined;
+  if (!found) {
+    throw new TypeError(`${where}: unknown typecode ${describe(code)}; valid typecodes are ${Object.keys(TYPECODES).join(' ')}`);
+  }
+  return found;
+}
+
+/** Converts a JS value to what the typed array stores, or throws naming what was wrong. */
+export function toStored(type: Typecode, value: unknown, where: string): number | bigint {
+  if (type.char) {
+    if (typeof value === 'string' && value.length === 1 && value.charCodeAt(0) < 256) return value.charCodeAt(0);
+    throw new TypeError(`${where}: typecode 'c' holds one byte, written as a one-character string (code < 256), got ${describe(value)}`);
+  }
+  if (type.bigint) {
+    if (typeof value !== 'bigint') throw new TypeError(`${where}: typecode '${type.code}' holds 64-bit integers as bigint (e.g. 5n), got ${describe(value)}`);
+  } else if (typeof value !== 'number') {
+    throw new TypeError(`${where}: typecode '${type.code}' holds numbers, got ${describe(value)}`);
+  } else if (type.integer && !Number.isInteger(value)) {
+    throw new TypeError(`${where}: typecode '${type.code}' holds integers, got ${value}`);
+  }
+  if (type.min !== undefined && (value < type.min! || value > type.max!)) {
+    throw new RangeError(`${where}: ${String(value)} is out of range for typecode '${type.code}' (${type.min} to ${type.max})`);
+  }
+  return value as number | bigint;
+}
+
+export function fromStored(type: Typecode, stored: number | bigint): unknown {
+  return type.char ? String.fromCharCode(stored as number) : stored;
+}

@@ -1,0 +1,137 @@
+import { native, type NativeSharedMemory } from '../native';
+import { adoptNative, adopting, kShare, registerShareable, revive, type Shareable, type ShareRecord } from '../shared/handles';
+import { Lock, RLock } from '../sync/lock';
+import { describe } from '../task_function';
+import { fromStored, toStored, typecode, type Typecode } from './typecodes';
+
+type Cells = InstanceType<Typecode['Array']>;
+
+export interface LockOption {
+  /** true: a fresh RLock (Python's default); a Lock/RLock to share; false: none. */
+  lock?: boolean | Lock | RLock;
+}
+
+export function resolveLock(options: LockOption | undefined, where: string): Lock | RLock | undefined {
+  const lock = options?.lock ?? true;
+  if (lock === true) return new RLock();
+  if (lock === false) return undefined;
+  if (lock instanceof Lock || lock instanceof RLock) return lock;
+  throw new TypeError(`${where}: lock must be true, false, a Lock or an RLock, got ${describe(lock)}`);
+}
+
+/** Shared memory plus the typed view and optional lock every shared value has. */
+export function sharedCells(type: Typecode, length: number): { memory: NativeSharedMemory; cells: Cells } {
+  const memory = adoptNative<NativeSharedMemory>() ?? new native.NativeSharedMemory(length * type.Array.BYTES_PER_ELEMENT);
+  return { memory, cells: new type.Array(memory.view(), 0, length) };
+}
+
+export function lockRecord(lock: Lock | RLock | undefined): ShareRecord | null {
+  return lock === undefined ? null : lock[kShare]();
+}
+
+export function missingLock(kind: string): Error {
+  return new Error(`this ${kind} has no lock (it was created with lock: false, or is a Raw${kind}); create it with lock: true`);
+}
+
+/**
+ * Python's `Value`: one typed value in shared memory. Each read or write of
+ * `value` is atomic; `v.value += 1` is a read then a write (use `add`, or hold
+ * `getLock()`).
+ */
+export class Value<T extends number | bigint | string = number> implements Shareable {
+  readonly #type: Typecode;
+  readonly #memory: NativeSharedMemory;
+  readonly #cells: Cells;
+  readonly #atomic: boolean;
+  readonly #lock: Lock | RLock | undefined;
+
+  constructor(code: string, initial?: T, options?: LockOption) {
+    const where = `new ${new.target.name}`;
+    this.#type = typecode(code, where);
+    const stored = initial === undefined ? undefined : toStored(this.#type, initial, where);
+    this.#lock = resolveLock(options, where);
+    ({ memory: this.#memory, cells: this.#cells } = sharedCells(this.#type, 1));
+    this.#atomic = this.#type.integer;
+    if (stored !== undefined) this.#write(stored);
+  }
+
+  get typecode(): string {
+    return this.#type.code;
+  }
+
+  get value(): T {
+    const stored = this.#atomic ? Atomics.load(this.#cells as Int32Array, 0) : this.#cells[0];
+    return (this.#type.char ? fromStored(this.#type, stored) : stored) as T;
+  }
+
+  set value(value: T) {
+    this.#write(toStored(this.#type, value, `${this.constructor.name}.value`));
+  }
+
+  #write(stored: number | bigint): void {
+    if (this.#atomic) Atomics.store(this.#cells as Int32Array, 0, stored as number);
+    else this.#cells[0] = stored as number;
+  }
+
+  getLock(): Lock | RLock {
+    if (!this.#lock) throw missingLock('Value');
+    return this.#lock;
+  }
+
+  /** Atomically adds `n`; returns the previous value (as `Atomics.add`). */
+  add(n: T): T {
+    return Atomics.add(this.#integerCells('add'), 0, this.#operand(n, 'add')) as T;
+  }
+
+  sub(n: T): T {
+    return Atomics.sub(this.#integerCells('sub'), 0, this.#operand(n, 'sub')) as T;
+  }
+
+  /** Atomically stores `n`; returns the previous value. */
+  exchange(n: T): T {
+    return Atomics.exchange(this.#integerCells('exchange'), 0, this.#operand(n, 'exchange')) as T;
+  }
+
+  /** Stores `n` if the value is `expected`; returns the value found. */
+  compareExchange(expected: T, n: T): T {
+    const cells = this.#integerCells('compareExchange');
+    return Atomics.compareExchange(cells, 0, this.#operand(expected, 'compareExchange'), this.#operand(n, 'compareExchange')) as T;
+  }
+
+  #integerCells(method: string): Int32Array {
+    if (!this.#atomic) {
+      throw new TypeError(`Value.${method}() needs an integer typecode (b B h H i I l L q Q); this Value is '${this.#type.code}': use getLock() around a read and a write`);
+    }
+    return this.#cells as Int32Array;
+  }
+
+  #operand(n: unknown, method: string): number {
+    if (this.#type.bigint ? typeof n !== 'bigint' : typeof n !== 'number' || !Number.isInteger(n)) {
+      throw new TypeError(`Value.${method}(): typecode '${this.#type.code}' takes ${this.#type.bigint ? 'a bigint' : 'an integer'}, got ${describe(n)}`);
+    }
+    return n as number;
+  }
+
+  [kShare](): ShareRecord {
+    const lock = lockRecord(this.#lock);
+    return {
+      kind: 'Value',
+      ids: [this.#memory.id, ...(lock?.ids ?? [])],
+      state: { typecode: this.#type.code, lock, raw: this instanceof RawValue },
+    };
+  }
+}
+
+/** Python's `RawValue`: a Value without a lock. */
+export class RawValue<T extends number | bigint | string = number> extends Value<T> {
+  constructor(code: string, initial?: T) {
+    super(code, initial, { lock: false });
+  }
+}
+
+registerShareable('Value', (record) => {
+  const { typecode: code, lock, raw } = record.state as { typecode: string; lock: ShareRecord | null; raw: boolean };
+  const sharedLock = lock === null ? false : (revive(lock) as Lock | RLock);
+  return adopting(native.NativeSharedMemory.attach(record.ids[0]), () =>
+    raw ? new RawValue(code) : new Value(code, undefined, { lock: sharedLock }));
+});

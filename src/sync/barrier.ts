@@ -1,0 +1,118 @@
+import { BrokenBarrierError } from '../errors';
+import { native, type NativeBarrier } from '../native';
+import { adoptNative, adopting, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
+import { describe, functionSpec } from '../task_function';
+import { compileSpecSync } from '../worker/compile';
+import { Outcome, blockingOptions, waitAsync, waitOptions, waitSync } from './waiting';
+
+export interface BarrierOptions {
+  /** Run by one thread (the last to arrive) before the others are released.
+   *  Travels to workers by source, like an inline task function. */
+  action?: () => void;
+  /** Default timeout (ms) of `wait`; a wait that times out breaks the barrier. */
+  timeout?: number;
+}
+
+/**
+ * Python's `Barrier`: `parties` threads wait until all have arrived; each gets
+ * an index 0..parties-1, distinct within a round.
+ */
+export class Barrier implements Shareable {
+  readonly #native: NativeBarrier;
+  readonly #action: (() => void) | undefined;
+  readonly #actionSpec: string | undefined;
+  readonly #timeout: number | undefined;
+
+  constructor(parties: number, options: BarrierOptions = {}) {
+    if (!Number.isInteger(parties) || parties < 1) {
+      throw new RangeError(`Barrier parties must be a positive integer, got ${describe(parties)}`);
+    }
+    if (options.action !== undefined && typeof options.action !== 'function') {
+      throw new TypeError(`Barrier action must be a function, got ${describe(options.action)}`);
+    }
+    this.#actionSpec = options.action === undefined ? undefined : functionSpec(options.action, 'Barrier action');
+    this.#action = options.action;
+    this.#timeout = blockingOptions(options.timeout, 'Barrier').timeout;
+    this.#native = adoptNative<NativeBarrier>() ?? new native.NativeBarrier(parties);
+  }
+
+  get parties(): number {
+    return this.#native.parties;
+  }
+
+  get nWaiting(): number {
+    return this.#native.nWaiting;
+  }
+
+  get broken(): boolean {
+    return this.#native.broken;
+  }
+
+  /** Resolves with this thread's index once all parties arrived. */
+  async wait(timeout?: number): Promise<number> {
+    const parsed = waitOptions(timeout ?? this.#timeout, 'Barrier.wait');
+    const arrival = this.#arrive();
+    if (arrival.last) return this.#complete(arrival);
+    const outcome = await waitAsync(
+      {
+        start: (waker, token) => this.#native.waitAsync(arrival.generation, waker, token),
+        cancel: (waiter) => this.#native.cancel(waiter),
+      },
+      parsed,
+    );
+    if (outcome === Outcome.TimedOut) this.#native.abort();
+    if (!this.#native.roundEnded(arrival.generation)) throw new BrokenBarrierError();
+    return arrival.index;
+  }
+
+  waitSync(timeout?: number): number {
+    const parsed = blockingOptions(timeout ?? this.#timeout, 'Barrier.waitSync');
+    const arrival = this.#arrive();
+    if (arrival.last) return this.#complete(arrival);
+    let state = 0;
+    const ended = waitSync((ms) => (state = this.#native.waitSlice(arrival.generation, ms)) !== 0, parsed.timeout);
+    if (!ended) this.#native.abort();
+    if (state !== 1) throw new BrokenBarrierError();
+    return arrival.index;
+  }
+
+  /** Breaks the barrier: waiting and future waits fail until reset(). */
+  abort(): void {
+    this.#native.abort();
+  }
+
+  /** Back to the empty state; threads waiting now get BrokenBarrierError. */
+  reset(): void {
+    this.#native.reset();
+  }
+
+  #arrive() {
+    const arrival = this.#native.arrive();
+    if (arrival === null) throw new BrokenBarrierError();
+    return arrival;
+  }
+
+  #complete(arrival: { index: number; generation: number }): number {
+    try {
+      this.#action?.();
+    } catch (error) {
+      this.#native.abort();
+      throw error;
+    }
+    this.#native.release(arrival.generation);
+    return arrival.index;
+  }
+
+  [kShare](): ShareRecord {
+    return { kind: 'Barrier', ids: [this.#native.id], state: { action: this.#actionSpec, timeout: this.#timeout } };
+  }
+}
+
+registerShareable('Barrier', (record) => {
+  const { action, timeout } = record.state as { action?: string; timeout?: number };
+  const nativeBarrier = native.NativeBarrier.attach(record.ids[0]);
+  return adopting(nativeBarrier, () => new Barrier(nativeBarrier.parties, {
+    action: action === undefined ? undefined : (compileSpecSync(action) as () => void),
+    timeout,
+  }));
+});

@@ -1,0 +1,136 @@
+import { native, type NativeCondition } from '../native';
+import { adoptNative, adopting, kShare, registerShareable, revive, type Shareable, type ShareRecord } from '../shared/handles';
+import { describe } from '../task_function';
+import { Lock, RLock } from './lock';
+import { Outcome, blockingOptions, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from './waiting';
+
+/**
+ * Python's `Condition`: wait until notified, holding a Lock or RLock (a fresh
+ * RLock by default) around the check. Waiting or notifying without holding
+ * the lock is an error.
+ */
+export class Condition implements Shareable {
+  readonly #native: NativeCondition;
+  readonly #lock: Lock | RLock;
+
+  constructor(lock?: Lock | RLock) {
+    if (lock !== undefined && !(lock instanceof Lock) && !(lock instanceof RLock)) {
+      throw new TypeError(`Condition(lock): lock must be a Lock or RLock, got ${describe(lock)}`);
+    }
+    this.#native = adoptNative<NativeCondition>() ?? new native.NativeCondition();
+    this.#lock = lock ?? new RLock();
+  }
+
+  acquire(options?: number | WaitOptions): Promise<boolean> {
+    return this.#lock.acquire(options);
+  }
+
+  acquireSync(options?: number | BlockingOptions): boolean {
+    return this.#lock.acquireSync(options);
+  }
+
+  release(): void {
+    this.#lock.release();
+  }
+
+  withLock<R>(fn: () => R | Promise<R>): Promise<Awaited<R>> {
+    return this.#lock.withLock(fn);
+  }
+
+  withLockSync<R>(fn: () => R): R {
+    return this.#lock.withLockSync(fn);
+  }
+
+  /** Releases the lock, waits for a notify (or `timeout`), re-acquires. */
+  async wait(options?: number | WaitOptions): Promise<boolean> {
+    const parsed = waitOptions(options, 'Condition.wait');
+    const seen = this.#native.seq();
+    const held = this.#releaseHeld('wait');
+    try {
+      const outcome = await waitAsync(
+        { start: (waker, token) => this.#native.waitAsync(seen, waker, token), cancel: (waiter) => this.#native.cancel(waiter) },
+        parsed,
+      );
+      return outcome === Outcome.Woken;
+    } finally {
+      await this.#lock.acquire();
+      this.#restore(held);
+    }
+  }
+
+  waitSync(timeout?: number): boolean {
+    const parsed = blockingOptions(timeout, 'Condition.waitSync');
+    const seen = this.#native.seq();
+    const held = this.#releaseHeld('waitSync');
+    try {
+      return waitSync((ms) => this.#native.waitSlice(seen, ms), parsed.timeout);
+    } finally {
+      this.#lock.acquireSync();
+      this.#restore(held);
+    }
+  }
+
+  /** Waits until `predicate()` is truthy; returns its last value. */
+  async waitFor<T>(predicate: () => T, timeout?: number): Promise<T> {
+    const deadline = timeout === undefined ? undefined : performance.now() + timeout;
+    let result = predicate();
+    while (!result) {
+      const left = deadline === undefined ? undefined : deadline - performance.now();
+      if (left !== undefined && left <= 0) break;
+      await this.wait(left);
+      result = predicate();
+    }
+    return result;
+  }
+
+  waitForSync<T>(predicate: () => T, timeout?: number): T {
+    const deadline = timeout === undefined ? undefined : performance.now() + timeout;
+    let result = predicate();
+    while (!result) {
+      const left = deadline === undefined ? undefined : deadline - performance.now();
+      if (left !== undefined && left <= 0) break;
+      this.waitSync(left);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /** Wakes up to `n` waiting threads. */
+  notify(n = 1): void {
+    this.#assertHeld('notify');
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`Condition.notify(n): n must be an integer >= 0, got ${describe(n)}`);
+    this.#native.notify(n);
+  }
+
+  notifyAll(): void {
+    this.#assertHeld('notifyAll');
+    this.#native.notifyAll();
+  }
+
+  #assertHeld(method: string): void {
+    const held = this.#lock instanceof RLock ? this.#lock.isOwned() : this.#lock.locked();
+    if (!held) throw new Error(`Condition.${method}() needs the condition's lock: acquire it first (cannot ${method} on an un-acquired lock)`);
+  }
+
+  /** Releases the lock completely (every RLock level) before waiting. */
+  #releaseHeld(method: string): number {
+    this.#assertHeld(method);
+    if (this.#lock instanceof RLock) return this.#lock.releaseAll();
+    this.#lock.release();
+    return 1;
+  }
+
+  #restore(held: number): void {
+    if (this.#lock instanceof RLock) this.#lock.restore(held);
+  }
+
+  [kShare](): ShareRecord {
+    const lock = this.#lock[kShare]();
+    return { kind: 'Condition', ids: [this.#native.id, ...lock.ids], state: lock };
+  }
+}
+
+registerShareable('Condition', (record) => {
+  const lock = revive(record.state as ShareRecord) as Lock | RLock;
+  return adopting(native.NativeCondition.attach(record.ids[0]), () => new Condition(lock));
+});

@@ -1,0 +1,45 @@
+import { native, type NativeEvent } from '../native';
+import { adoptNative, adopting, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
+import { Outcome, blockingOptions, waitAsync, waitOptions, waitSync, type WaitOptions } from './waiting';
+
+/** Python's `Event`: a flag threads wait on until it is set. */
+export class Event implements Shareable {
+  readonly #native: NativeEvent = adoptNative<NativeEvent>() ?? new native.NativeEvent();
+
+  set(): void {
+    this.#native.set();
+  }
+
+  clear(): void {
+    this.#native.clear();
+  }
+
+  isSet(): boolean {
+    return this.#native.isSet();
+  }
+
+  /** True once set; false if `timeout` passed first. */
+  wait(options?: number | WaitOptions): Promise<boolean> {
+    try {
+      const parsed = waitOptions(options, 'Event.wait');
+      if (this.#native.isSet()) return Promise.resolve(true);
+      return waitAsync(
+        { start: (waker, token) => this.#native.waitAsync(waker, token), cancel: (waiter) => this.#native.cancel(waiter) },
+        parsed,
+      ).then((outcome) => outcome === Outcome.Woken);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  waitSync(timeout?: number): boolean {
+    const parsed = blockingOptions(timeout, 'Event.waitSync');
+    return this.#native.isSet() || waitSync((ms) => this.#native.waitSlice(ms), parsed.timeout);
+  }
+
+  [kShare](): ShareRecord {
+    return { kind: 'Event', ids: [this.#native.id] };
+  }
+}
+
+registerShareable('Event', (record) => adopting(native.NativeEvent.attach(record.ids[0]), () => new Event()));

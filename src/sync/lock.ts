@@ -1,0 +1,172 @@
+import { threadId } from 'node:worker_threads';
+import { native, type NativeLock } from '../native';
+import { adoptNative, adopting, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
+import { Outcome, blockingOptions, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from './waiting';
+
+// Words of the lock's shared memory (see crates/core/src/sync/lock.rs).
+const STATE = 0;
+const OWNER = 1;
+const COUNT = 2;
+const UNLOCKED = 0;
+const LOCKED = 1;
+const CONTENDED = 2;
+
+/** This thread, as an RLock owner (0 means no owner). */
+const SELF = threadId + 1;
+
+/** The lock word protocol shared by Lock and RLock: JS fast paths, native waits. */
+abstract class LockBase implements Shareable {
+  protected readonly native: NativeLock;
+  protected readonly words: Int32Array;
+
+  constructor() {
+    this.native = adoptNative<NativeLock>() ?? new native.NativeLock();
+    this.words = new Int32Array(this.native.view());
+  }
+
+  abstract [kShare](): ShareRecord;
+
+  /** Takes the lock word, blocking as asked. */
+  protected take(options: BlockingOptions): boolean {
+    if (Atomics.compareExchange(this.words, STATE, UNLOCKED, LOCKED) === UNLOCKED) return true;
+    if (options.block === false) return false;
+    return waitSync((ms) => this.native.acquireSlice(ms), options.timeout);
+  }
+
+  protected async takeAsync(options: WaitOptions): Promise<boolean> {
+    if (Atomics.compareExchange(this.words, STATE, UNLOCKED, LOCKED) === UNLOCKED) return true;
+    const outcome = await waitAsync(
+      {
+        start: (waker, token) => this.native.acquireAsync(waker, token),
+        cancel: (waiter) => this.native.cancel(waiter),
+        giveBack: () => this.put(),
+      },
+      options,
+    );
+    return outcome === Outcome.Woken;
+  }
+
+  /** Releases the lock word, waking a waiter if there may be one. */
+  protected put(): void {
+    const previous = Atomics.exchange(this.words, STATE, UNLOCKED);
+    if (previous === UNLOCKED) throw new Error('release of an unlocked lock: acquire it first');
+    if (previous === CONTENDED) this.native.wake();
+  }
+
+  locked(): boolean {
+    return Atomics.load(this.words, STATE) !== UNLOCKED;
+  }
+
+  abstract acquire(options?: number | WaitOptions): Promise<boolean>;
+  abstract acquireSync(options?: number | BlockingOptions): boolean;
+  abstract release(): void;
+
+  /** Runs `fn` holding the lock. */
+  async withLock<R>(fn: () => R | Promise<R>): Promise<Awaited<R>> {
+    await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  withLockSync<R>(fn: () => R): R {
+    this.acquireSync();
+    try {
+      return fn();
+    } finally {
+      this.release();
+    }
+  }
+}
+
+/** Python's `Lock`: not reentrant; any thread may release it. */
+export class Lock extends LockBase {
+  acquire(options?: number | WaitOptions): Promise<boolean> {
+    try {
+      return this.takeAsync(waitOptions(options, 'Lock.acquire'));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  acquireSync(options?: number | BlockingOptions): boolean {
+    return this.take(options === undefined ? {} : blockingOptions(options, 'Lock.acquireSync'));
+  }
+
+  release(): void {
+    this.put();
+  }
+
+  [kShare](): ShareRecord {
+    return { kind: 'Lock', ids: [this.native.id] };
+  }
+}
+
+/**
+ * Python's `RLock`: the owning thread may acquire it again; only the owner
+ * may release it, once per acquire. On the main thread every async flow is
+ * the same owner.
+ */
+export class RLock extends LockBase {
+  acquire(options?: number | WaitOptions): Promise<boolean> {
+    try {
+      const parsed = waitOptions(options, 'RLock.acquire');
+      if (this.reenter()) return Promise.resolve(true);
+      return this.takeAsync(parsed).then((taken) => taken && this.own());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  acquireSync(options?: number | BlockingOptions): boolean {
+    if (this.reenter()) return true;
+    return this.take(options === undefined ? {} : blockingOptions(options, 'RLock.acquireSync')) && this.own();
+  }
+
+  release(): void {
+    if (Atomics.load(this.words, OWNER) !== SELF) {
+      throw new Error('cannot release an RLock this thread does not own: release it where it was acquired');
+    }
+    if (--this.words[COUNT] > 0) return;
+    Atomics.store(this.words, OWNER, 0);
+    this.put();
+  }
+
+  /** Whether this thread holds it (Condition checks this before waiting). */
+  isOwned(): boolean {
+    return Atomics.load(this.words, OWNER) === SELF;
+  }
+
+  /** Releases every level at once, for Condition.wait; returns how many. */
+  releaseAll(): number {
+    const count = this.words[COUNT];
+    this.words[COUNT] = 1;
+    this.release();
+    return count;
+  }
+
+  restore(count: number): void {
+    this.words[COUNT] = count;
+  }
+
+  private reenter(): boolean {
+    if (Atomics.load(this.words, OWNER) !== SELF) return false;
+    this.words[COUNT]++;
+    return true;
+  }
+
+  private own(): true {
+    Atomics.store(this.words, OWNER, SELF);
+    this.words[COUNT] = 1;
+    return true;
+  }
+
+  [kShare](): ShareRecord {
+    return { kind: 'RLock', ids: [this.native.id] };
+  }
+}
+
+registerShareable('Lock', (record) => adopting(native.NativeLock.attach(record.ids[0]), () => new Lock()));
+registerShareable('RLock', (record) => adopting(native.NativeLock.attach(record.ids[0]), () => new RLock()));
