@@ -4,8 +4,8 @@ import multiproc from './index.js';
 
 export const {
   Pool, AsyncResult, task, cpuCount, currentProcess, parentProcess, activeChildren,
-  TimeoutError, WorkerCrashedError, BrokenBarrierError,
+  TimeoutError, WorkerCrashedError, BrokenBarrierError, Empty, Full, EOFError,
   Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier,
-  Value, RawValue, SharedArray, RawArray,
+  Value, RawValue, SharedArray, RawArray, Queue, JoinableQueue, SimpleQueue,
 } = multiproc;
 export default multiproc;

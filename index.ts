@@ -4,10 +4,10 @@ export { AsyncResult } from './src/pool/async_result';
 export type { PoolOptions, MapOptions, ImapOptions, ApplyOptions, WaitOptions } from './src/pool/options';
 export { task, type TaskRef, type TaskFn } from './src/task_function';
 export { cpuCount, currentProcess, parentProcess, activeChildren, type ProcessInfo } from './src/process_info';
-export { TimeoutError, WorkerCrashedError, BrokenBarrierError } from './src/errors';
+export { TimeoutError, WorkerCrashedError, BrokenBarrierError, Empty, Full, EOFError } from './src/errors';
 export {
   Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, type BarrierOptions,
-  Value, RawValue, SharedArray, RawArray,
+  Value, RawValue, SharedArray, RawArray, Queue, JoinableQueue, SimpleQueue,
 } from './src/shared/index';
 export type { WaitOptions as SyncWaitOptions, BlockingOptions } from './src/sync/waiting';
 export type { LockOption } from './src/shared_memory/value';

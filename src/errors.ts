@@ -33,3 +33,27 @@ export class BrokenBarrierError extends Error {
     this.name = 'BrokenBarrierError';
   }
 }
+
+/** `get` found the queue empty (no wait asked for, or the timeout passed). */
+export class Empty extends Error {
+  constructor(message = 'the queue is empty') {
+    super(message);
+    this.name = 'Empty';
+  }
+}
+
+/** `put` found the bounded queue full (no wait asked for, or the timeout passed). */
+export class Full extends Error {
+  constructor(message = 'the queue is full') {
+    super(message);
+    this.name = 'Full';
+  }
+}
+
+/** `recv` after the other end of the pipe closed and nothing is left. */
+export class EOFError extends Error {
+  constructor(message = 'the other end of the pipe is closed and nothing is left to receive') {
+    super(message);
+    this.name = 'EOFError';
+  }
+}

@@ -7,3 +7,4 @@ export { Condition } from '../sync/condition';
 export { Barrier, type BarrierOptions } from '../sync/barrier';
 export { Value, RawValue } from '../shared_memory/value';
 export { SharedArray, RawArray } from '../shared_memory/array';
+export { Queue, JoinableQueue, SimpleQueue } from '../queues/queue';

@@ -7,6 +7,7 @@
 //! (queues, locks, values) passed to tasks as live handles.
 
 mod handles;
+pub mod queue;
 mod shared_memory;
 pub mod sync;
 mod task_pool;

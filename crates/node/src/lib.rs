@@ -5,6 +5,7 @@ mod barrier;
 mod condition;
 mod event;
 mod lock;
+mod queue;
 mod semaphore;
 mod shared;
 mod shared_memory;

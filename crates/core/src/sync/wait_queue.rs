@@ -1,5 +1,5 @@
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -60,6 +60,8 @@ pub enum Decision {
 /// queue's lock, so a wake cannot slip between a waiter's check and its enqueue.
 pub struct WaitQueue {
   waiters: Mutex<VecDeque<Waiter>>,
+  /// Mirrors `waiters.len()`, so a wake with nobody waiting skips the lock.
+  count: AtomicUsize,
   next_id: AtomicU64,
 }
 
@@ -73,6 +75,7 @@ impl WaitQueue {
   pub fn new() -> Self {
     Self {
       waiters: Mutex::new(VecDeque::new()),
+      count: AtomicUsize::new(0),
       next_id: AtomicU64::new(1),
     }
   }
@@ -95,7 +98,7 @@ impl WaitQueue {
     });
     let id = {
       let mut waiters = self.waiters.lock();
-      if !must_wait() {
+      if !self.register(must_wait) {
         return Parked::NotNeeded;
       }
       let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -128,11 +131,32 @@ impl WaitQueue {
     }
   }
 
+  /// Under the queue lock: counts a waiter in before checking `must_wait`, so
+  /// [`wake_one_if_waiting`](Self::wake_one_if_waiting) either sees it or it
+  /// sees the change that wake follows. True if it must wait (and stays counted).
+  fn register(&self, must_wait: impl FnOnce() -> bool) -> bool {
+    self.count.fetch_add(1, Ordering::SeqCst);
+    let wait = must_wait();
+    if !wait {
+      self.count.fetch_sub(1, Ordering::SeqCst);
+    }
+    wait
+  }
+
+  /// Wakes one waiter after a change made (atomically) before this call, and
+  /// costs no lock when nobody waits: for the hot paths of queues.
+  pub fn wake_one_if_waiting(&self) {
+    std::sync::atomic::fence(Ordering::SeqCst);
+    if self.count.load(Ordering::SeqCst) > 0 {
+      self.wake_with(1, || {}, |_| Decision::Deliver(Outcome::Woken), |_| {});
+    }
+  }
+
   /// Queues `callback` while `must_wait()` holds (checked under the queue lock).
   /// Returns the waiter's id, or None when no wait was needed.
   pub fn enqueue(&self, must_wait: impl FnOnce() -> bool, callback: AsyncCallback) -> Option<u64> {
     let mut waiters = self.waiters.lock();
-    if !must_wait() {
+    if !self.register(must_wait) {
       return None;
     }
     let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -150,6 +174,7 @@ impl WaitQueue {
     match waiters.iter().position(|w| w.id == id) {
       Some(index) => {
         waiters.remove(index);
+        self.count.fetch_sub(1, Ordering::SeqCst);
         true
       }
       None => false,
@@ -181,6 +206,7 @@ impl WaitQueue {
         Decision::Stop => break,
       };
       let waiter = waiters.pop_front().expect("head exists");
+      self.count.fetch_sub(1, Ordering::SeqCst);
       match waiter.kind {
         Kind::Thread(parker) => {
           *parker.outcome.lock() = Some(outcome);

@@ -1,0 +1,188 @@
+use std::sync::Arc;
+
+use multiproc_core::queue::{Item, Queue, QueueError};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::shared::{self, AsyncWaker};
+
+/// `status` of a put or get: 0 done, 1 full (put) or empty (get), 2 closed.
+/// Small items come back as a number or string directly (formats 1 and 2 of
+/// src/queues/queue.ts), sparing an external buffer per item.
+#[napi(object)]
+pub struct QueueTake {
+  pub status: u32,
+  pub format: u32,
+  pub payload: Option<Buffer>,
+  pub number: Option<f64>,
+  pub text: Option<String>,
+}
+
+const NUMBER: u8 = 1;
+const TEXT: u8 = 2;
+
+fn put_status(result: std::result::Result<(), QueueError>) -> u32 {
+  match result {
+    Ok(()) => 0,
+    Err(QueueError::Full(_) | QueueError::Empty) => 1,
+    Err(QueueError::Closed) => 2,
+  }
+}
+
+fn take(result: std::result::Result<Item, QueueError>) -> QueueTake {
+  let mut taken = QueueTake {
+    status: 0,
+    format: 0,
+    payload: None,
+    number: None,
+    text: None,
+  };
+  match result {
+    Ok(item) => {
+      taken.format = item.format.into();
+      match item.format {
+        NUMBER if item.bytes.len() == 8 => {
+          taken.number = Some(f64::from_le_bytes(item.bytes.try_into().expect("8 bytes")));
+        }
+        TEXT => match String::from_utf8(item.bytes) {
+          Ok(text) => taken.text = Some(text),
+          Err(error) => taken.payload = Some(error.into_bytes().into()),
+        },
+        _ => taken.payload = Some(item.bytes.into()),
+      }
+    }
+    Err(QueueError::Closed) => taken.status = 2,
+    Err(_) => taken.status = 1,
+  }
+  taken
+}
+
+/// Native side of `Queue`, `JoinableQueue` and `SimpleQueue`.
+#[napi]
+pub struct NativeQueue {
+  inner: Arc<Queue>,
+  id: f64,
+}
+
+#[napi]
+impl NativeQueue {
+  #[napi(constructor)]
+  pub fn new(maxsize: u32) -> Self {
+    let inner = Arc::new(Queue::new(maxsize as usize));
+    let id = shared::register(&inner) as f64;
+    Self { inner, id }
+  }
+
+  #[napi(factory)]
+  pub fn attach(id: f64) -> Result<Self> {
+    Ok(Self {
+      inner: shared::attach(id, "Queue")?,
+      id,
+    })
+  }
+
+  #[napi(getter)]
+  pub fn id(&self) -> f64 {
+    self.id
+  }
+
+  #[napi(getter)]
+  pub fn maxsize(&self) -> u32 {
+    self.inner.maxsize() as u32
+  }
+
+  #[napi]
+  pub fn size(&self) -> u32 {
+    self.inner.len() as u32
+  }
+
+  #[napi]
+  pub fn is_empty(&self) -> bool {
+    self.inner.is_empty()
+  }
+
+  #[napi]
+  pub fn is_full(&self) -> bool {
+    self.inner.is_full()
+  }
+
+  #[napi]
+  pub fn is_closed(&self) -> bool {
+    self.inner.is_closed()
+  }
+
+  #[napi]
+  pub fn try_put(&self, format: u32, payload: Uint8Array) -> u32 {
+    put_status(self.inner.try_put(Item {
+      format: format as u8,
+      bytes: payload.to_vec(),
+    }))
+  }
+
+  /// Waits up to one slice of `timeoutMs` (< 0: no limit).
+  #[napi]
+  pub fn put_slice(&self, format: u32, payload: Uint8Array, timeout_ms: f64) -> u32 {
+    let item = Item {
+      format: format as u8,
+      bytes: payload.to_vec(),
+    };
+    put_status(self.inner.put_until(item, shared::slice_end(timeout_ms)))
+  }
+
+  #[napi]
+  pub fn try_get(&self) -> QueueTake {
+    take(self.inner.try_get())
+  }
+
+  #[napi]
+  pub fn get_slice(&self, timeout_ms: f64) -> QueueTake {
+    take(self.inner.get_until(shared::slice_end(timeout_ms)))
+  }
+
+  /// -1: an item (or the close) may be there now, retry; else the waiter id.
+  #[napi]
+  pub fn wait_not_empty(&self, waker: &AsyncWaker, token: u32) -> f64 {
+    shared::started(self.inner.wait_not_empty(waker.callback(token)))
+  }
+
+  #[napi]
+  pub fn wait_not_full(&self, waker: &AsyncWaker, token: u32) -> f64 {
+    shared::started(self.inner.wait_not_full(waker.callback(token)))
+  }
+
+  #[napi]
+  pub fn cancel_get(&self, waiter: f64) -> bool {
+    self.inner.cancel_get(waiter as u64)
+  }
+
+  #[napi]
+  pub fn cancel_put(&self, waiter: f64) -> bool {
+    self.inner.cancel_put(waiter as u64)
+  }
+
+  #[napi]
+  pub fn close(&self) {
+    self.inner.close();
+  }
+
+  /// False when called more often than items were put.
+  #[napi]
+  pub fn task_done(&self) -> bool {
+    self.inner.task_done()
+  }
+
+  #[napi]
+  pub fn join_slice(&self, timeout_ms: f64) -> bool {
+    self.inner.join_until(shared::slice_end(timeout_ms))
+  }
+
+  #[napi]
+  pub fn wait_all_done(&self, waker: &AsyncWaker, token: u32) -> f64 {
+    shared::started(self.inner.wait_all_done(waker.callback(token)))
+  }
+
+  #[napi]
+  pub fn cancel_join(&self, waiter: f64) -> bool {
+    self.inner.cancel_join(waiter as u64)
+  }
+}

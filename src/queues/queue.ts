@@ -1,0 +1,246 @@
+import { serialize, deserialize } from 'node:v8';
+import { Empty, Full } from '../errors';
+import { native, type NativeQueue, type QueueTake } from '../native';
+import { adoptNative, adopting, isShareable, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
+import { Outcome, blockingOptions, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from '../sync/waiting';
+import { assertCloneable } from '../transfer/cloneable';
+import { describe } from '../task_function';
+
+const NO_OPTIONS: BlockingOptions = {};
+const DONE = 0;
+const WOULD_WAIT = 1;
+const CLOSED = 2;
+
+/** Time left of `timeout` (ms) from now, on each call; undefined: no limit. */
+function timeLeft(timeout: number | undefined): () => number | undefined {
+  if (timeout === undefined) return () => undefined;
+  const deadline = performance.now() + timeout;
+  return () => Math.max(0, deadline - performance.now());
+}
+
+export function closedError(kind: string): Error {
+  return new Error(`${kind} is closed`);
+}
+
+// Item encodings: numbers and strings skip v8.serialize (the common case of
+// small items, where serialization would be most of the cost).
+const STRUCTURED = 0;
+const NUMBER = 1;
+const STRING = 2;
+
+/** Serializes an item once, refusing what cannot travel (the queue stays unchanged). */
+export function encodeItem(item: unknown, where: string): { format: number; payload: Uint8Array } {
+  if (typeof item === 'number') {
+    const payload = Buffer.allocUnsafe(8);
+    payload.writeDoubleLE(item, 0);
+    return { format: NUMBER, payload };
+  }
+  if (typeof item === 'string') return { format: STRING, payload: Buffer.from(item, 'utf8') };
+  if (isShareable(item)) {
+    throw new TypeError(`${where}: shared objects (locks, values, queues) cannot be put on a queue; pass them to the task or Process as arguments`);
+  }
+  assertCloneable(item, 'item');
+  return { format: STRUCTURED, payload: serialize(item) };
+}
+
+export function decodeItem(taken: QueueTake): unknown {
+  if (taken.format === NUMBER) return taken.number;
+  if (taken.format === STRING) return taken.text;
+  return deserialize(taken.payload!);
+}
+
+/**
+ * Python's `multiprocessing.Queue`: a FIFO shared by every thread, unbounded
+ * (`maxsize` 0) or bounded. Items are serialized once by the producer and
+ * deserialized once by the consumer.
+ */
+export class Queue<T = unknown> implements Shareable {
+  protected readonly native: NativeQueue;
+
+  constructor(maxsize = 0) {
+    if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > 0xffffffff) {
+      throw new RangeError(`${new.target.name} maxsize must be an integer >= 0 (0: unbounded), got ${describe(maxsize)}`);
+    }
+    this.native = adoptNative<NativeQueue>() ?? new native.NativeQueue(maxsize);
+  }
+
+  /** Waits only while the queue is full. */
+  async put(item: T, options?: number | WaitOptions): Promise<void> {
+    const name = this.constructor.name;
+    const parsed = waitOptions(options, `${name}.put`);
+    const { format, payload } = encodeItem(item, `${name}.put`);
+    const left = timeLeft(parsed.timeout);
+    for (;;) {
+      const status = this.native.tryPut(format, payload);
+      if (status === DONE) return;
+      if (status === CLOSED) throw closedError(name);
+      const outcome = await waitAsync(
+        { start: (waker, token) => this.native.waitNotFull(waker, token), cancel: (waiter) => this.native.cancelPut(waiter) },
+        { signal: parsed.signal, timeout: left() },
+      );
+      if (outcome === Outcome.TimedOut) {
+        const last = this.native.tryPut(format, payload);
+        if (last === CLOSED) throw closedError(name);
+        if (last !== DONE) throw new Full();
+        return;
+      }
+    }
+  }
+
+  putSync(item: T, options?: BlockingOptions): void {
+    const name = this.constructor.name;
+    const { block, timeout } = options === undefined ? NO_OPTIONS : blockingOptions(options, `${name}.putSync`);
+    const { format, payload } = encodeItem(item, `${name}.putSync`);
+    let status = this.native.tryPut(format, payload);
+    if (status === WOULD_WAIT && block !== false) {
+      waitSync((ms) => (status = this.native.putSlice(format, payload, ms)) !== WOULD_WAIT, timeout);
+    }
+    if (status === CLOSED) throw closedError(name);
+    if (status === WOULD_WAIT) throw new Full();
+  }
+
+  putNowait(item: T): void {
+    this.putSync(item, { block: false });
+  }
+
+  /** The next item; rejects with Empty after `timeout`, or once closed and drained. */
+  async get(options?: number | WaitOptions): Promise<T> {
+    const name = this.constructor.name;
+    const parsed = waitOptions(options, `${name}.get`);
+    const left = timeLeft(parsed.timeout);
+    for (;;) {
+      const taken = this.native.tryGet();
+      if (taken.status !== WOULD_WAIT) return this.#item(taken);
+      const outcome = await waitAsync(
+        { start: (waker, token) => this.native.waitNotEmpty(waker, token), cancel: (waiter) => this.native.cancelGet(waiter) },
+        { signal: parsed.signal, timeout: left() },
+      );
+      if (outcome === Outcome.TimedOut) {
+        const last = this.native.tryGet();
+        if (last.status === WOULD_WAIT) throw new Empty();
+        return this.#item(last);
+      }
+    }
+  }
+
+  getSync(options?: BlockingOptions): T {
+    const { block, timeout } = options === undefined ? NO_OPTIONS : blockingOptions(options, `${this.constructor.name}.getSync`);
+    let taken = this.native.tryGet();
+    if (taken.status === WOULD_WAIT && block !== false) {
+      waitSync((ms) => (taken = this.native.getSlice(ms)).status !== WOULD_WAIT, timeout);
+    }
+    if (taken.status === WOULD_WAIT) throw new Empty();
+    return this.#item(taken);
+  }
+
+  getNowait(): T {
+    return this.getSync({ block: false });
+  }
+
+  #item(taken: QueueTake): T {
+    if (taken.status === CLOSED) throw closedError(this.constructor.name);
+    return decodeItem(taken) as T;
+  }
+
+  qsize(): number {
+    return this.native.size();
+  }
+
+  empty(): boolean {
+    return this.native.isEmpty();
+  }
+
+  full(): boolean {
+    return this.native.isFull();
+  }
+
+  /** Later puts fail; gets drain what is left, then fail. */
+  close(): void {
+    this.native.close();
+  }
+
+  /** Yields items until the queue is closed and drained. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for (;;) {
+      let item: T;
+      try {
+        item = await this.get();
+      } catch (error) {
+        if (this.native.isClosed() && this.native.isEmpty()) return;
+        throw error;
+      }
+      yield item;
+    }
+  }
+
+  [kShare](): ShareRecord {
+    return { kind: this.constructor.name, ids: [this.native.id] };
+  }
+}
+
+/** Python's `JoinableQueue`: a Queue whose consumers mark items done. */
+export class JoinableQueue<T = unknown> extends Queue<T> {
+  /** One item taken with get() is fully processed. */
+  taskDone(): void {
+    if (!this.native.taskDone()) throw new Error('JoinableQueue.taskDone() called more times than there were items put');
+  }
+
+  /** Resolves once every item put has been marked done. */
+  async join(options?: number | WaitOptions): Promise<void> {
+    const parsed = waitOptions(options, 'JoinableQueue.join');
+    const outcome = await waitAsync(
+      { start: (waker, token) => this.native.waitAllDone(waker, token), cancel: (waiter) => this.native.cancelJoin(waiter) },
+      parsed,
+    );
+    if (outcome === Outcome.TimedOut) throw new Error(`JoinableQueue.join: items still unfinished after ${parsed.timeout} ms`);
+  }
+
+  joinSync(timeout?: number): void {
+    const parsed = blockingOptions(timeout, 'JoinableQueue.joinSync');
+    if (!waitSync((ms) => this.native.joinSlice(ms), parsed.timeout)) {
+      throw new Error(`JoinableQueue.joinSync: items still unfinished after ${parsed.timeout} ms`);
+    }
+  }
+}
+
+/** Python's `SimpleQueue`: unbounded; put never waits. */
+export class SimpleQueue<T = unknown> implements Shareable {
+  readonly #queue: Queue<T>;
+
+  constructor() {
+    const adopted = adoptNative<NativeQueue>();
+    this.#queue = adopted ? adopting(adopted, () => new Queue<T>()) : new Queue<T>();
+  }
+
+  put(item: T): void {
+    this.#queue.putSync(item);
+  }
+
+  get(options?: number | WaitOptions): Promise<T> {
+    return this.#queue.get(options);
+  }
+
+  getSync(options?: BlockingOptions): T {
+    return this.#queue.getSync(options);
+  }
+
+  empty(): boolean {
+    return this.#queue.empty();
+  }
+
+  close(): void {
+    this.#queue.close();
+  }
+
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    return this.#queue[Symbol.asyncIterator]();
+  }
+
+  [kShare](): ShareRecord {
+    return { ...this.#queue[kShare](), kind: 'SimpleQueue' };
+  }
+}
+
+for (const [kind, Kind] of [['Queue', Queue], ['JoinableQueue', JoinableQueue], ['SimpleQueue', SimpleQueue]] as const) {
+  registerShareable(kind, (record) => adopting(native.NativeQueue.attach(record.ids[0]), () => new Kind()));
+}
