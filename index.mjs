@@ -6,6 +6,7 @@ export const {
   Pool, AsyncResult, task, cpuCount, currentProcess, parentProcess, activeChildren,
   TimeoutError, WorkerCrashedError, BrokenBarrierError, Empty, Full, EOFError,
   Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier,
-  Value, RawValue, SharedArray, RawArray, Queue, JoinableQueue, SimpleQueue,
+  Value, RawValue, SharedArray, RawArray, Queue, JoinableQueue, SimpleQueue, Connection, Pipe,
+  DictProxy, ListProxy, Manager,
 } = multiproc;
 export default multiproc;

@@ -7,7 +7,9 @@ export { cpuCount, currentProcess, parentProcess, activeChildren, type ProcessIn
 export { TimeoutError, WorkerCrashedError, BrokenBarrierError, Empty, Full, EOFError } from './src/errors';
 export {
   Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, type BarrierOptions,
-  Value, RawValue, SharedArray, RawArray, Queue, JoinableQueue, SimpleQueue,
+  Value, RawValue, SharedArray, RawArray, Queue, JoinableQueue, SimpleQueue, Connection, Pipe,
+  DictProxy, ListProxy, type SortOptions, type Namespace,
 } from './src/shared/index';
+export { Manager } from './src/manager/manager';
 export type { WaitOptions as SyncWaitOptions, BlockingOptions } from './src/sync/waiting';
 export type { LockOption } from './src/shared_memory/value';

@@ -7,5 +7,5 @@ import type * as Binding from '../binding';
 export const native: typeof Binding = require('../binding.js');
 export type {
   AsyncWaker, FinishedJob, NativeBarrier, NativeCondition, NativeEvent, NativeLock, NativeSemaphore,
-  NativeQueue, NativeSharedMemory, NativeTaskPool, QueueTake, TakenJob,
+  NativeChannel, NativeDict, NativeList, NativeQueue, NativeSharedMemory, NativeTaskPool, QueueTake, TakenJob,
 } from '../binding';

@@ -27,6 +27,8 @@ export function closedError(kind: string): Error {
 const STRUCTURED = 0;
 const NUMBER = 1;
 const STRING = 2;
+/** Raw bytes (`Connection.sendBytes`), received as a Buffer. */
+export const BYTES = 3;
 
 /** Serializes an item once, refusing what cannot travel (the queue stays unchanged). */
 export function encodeItem(item: unknown, where: string): { format: number; payload: Uint8Array } {
@@ -46,6 +48,7 @@ export function encodeItem(item: unknown, where: string): { format: number; payl
 export function decodeItem(taken: QueueTake): unknown {
   if (taken.format === NUMBER) return taken.number;
   if (taken.format === STRING) return taken.text;
+  if (taken.format === BYTES) return taken.payload;
   return deserialize(taken.payload!);
 }
 

@@ -8,3 +8,7 @@ export { Barrier, type BarrierOptions } from '../sync/barrier';
 export { Value, RawValue } from '../shared_memory/value';
 export { SharedArray, RawArray } from '../shared_memory/array';
 export { Queue, JoinableQueue, SimpleQueue } from '../queues/queue';
+export { Connection, Pipe } from '../queues/pipe';
+export { DictProxy } from '../manager/dict';
+export { ListProxy, type SortOptions } from '../manager/list';
+export { makeNamespace, type Namespace } from '../manager/namespace';

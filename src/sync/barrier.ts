@@ -3,7 +3,7 @@ import { native, type NativeBarrier } from '../native';
 import { adoptNative, adopting, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
 import { describe, functionSpec } from '../task_function';
 import { compileSpecSync } from '../worker/compile';
-import { Outcome, blockingOptions, waitAsync, waitOptions, waitSync } from './waiting';
+import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync } from './waiting';
 
 export interface BarrierOptions {
   /** Run by one thread (the last to arrive) before the others are released.
@@ -60,7 +60,7 @@ export class Barrier implements Shareable {
       },
       parsed,
     );
-    if (outcome === Outcome.TimedOut) this.#native.abort();
+    if (outcome === Outcome.TimedOut) this.abort();
     if (!this.#native.roundEnded(arrival.generation)) throw new BrokenBarrierError();
     return arrival.index;
   }
@@ -71,7 +71,7 @@ export class Barrier implements Shareable {
     if (arrival.last) return this.#complete(arrival);
     let state = 0;
     const ended = waitSync((ms) => (state = this.#native.waitSlice(arrival.generation, ms)) !== 0, parsed.timeout);
-    if (!ended) this.#native.abort();
+    if (!ended) this.abort();
     if (state !== 1) throw new BrokenBarrierError();
     return arrival.index;
   }
@@ -79,11 +79,13 @@ export class Barrier implements Shareable {
   /** Breaks the barrier: waiting and future waits fail until reset(). */
   abort(): void {
     this.#native.abort();
+    deliverPendingWakes();
   }
 
   /** Back to the empty state; threads waiting now get BrokenBarrierError. */
   reset(): void {
     this.#native.reset();
+    deliverPendingWakes();
   }
 
   #arrive() {
@@ -96,10 +98,11 @@ export class Barrier implements Shareable {
     try {
       this.#action?.();
     } catch (error) {
-      this.#native.abort();
+      this.abort();
       throw error;
     }
     this.#native.release(arrival.generation);
+    deliverPendingWakes();
     return arrival.index;
   }
 

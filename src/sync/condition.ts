@@ -2,7 +2,7 @@ import { native, type NativeCondition } from '../native';
 import { adoptNative, adopting, kShare, registerShareable, revive, type Shareable, type ShareRecord } from '../shared/handles';
 import { describe } from '../task_function';
 import { Lock, RLock } from './lock';
-import { Outcome, blockingOptions, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from './waiting';
+import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from './waiting';
 
 /**
  * Python's `Condition`: wait until notified, holding a Lock or RLock (a fresh
@@ -100,11 +100,13 @@ export class Condition implements Shareable {
     this.#assertHeld('notify');
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`Condition.notify(n): n must be an integer >= 0, got ${describe(n)}`);
     this.#native.notify(n);
+    deliverPendingWakes();
   }
 
   notifyAll(): void {
     this.#assertHeld('notifyAll');
     this.#native.notifyAll();
+    deliverPendingWakes();
   }
 
   #assertHeld(method: string): void {

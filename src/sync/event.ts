@@ -1,6 +1,6 @@
 import { native, type NativeEvent } from '../native';
 import { adoptNative, adopting, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
-import { Outcome, blockingOptions, waitAsync, waitOptions, waitSync, type WaitOptions } from './waiting';
+import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync, type WaitOptions } from './waiting';
 
 /** Python's `Event`: a flag threads wait on until it is set. */
 export class Event implements Shareable {
@@ -8,6 +8,7 @@ export class Event implements Shareable {
 
   set(): void {
     this.#native.set();
+    deliverPendingWakes();
   }
 
   clear(): void {

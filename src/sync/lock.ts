@@ -1,7 +1,7 @@
 import { threadId } from 'node:worker_threads';
 import { native, type NativeLock } from '../native';
 import { adoptNative, adopting, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
-import { Outcome, blockingOptions, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from './waiting';
+import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from './waiting';
 
 // Words of the lock's shared memory (see crates/core/src/sync/lock.rs).
 const STATE = 0;
@@ -50,7 +50,10 @@ abstract class LockBase implements Shareable {
   protected put(): void {
     const previous = Atomics.exchange(this.words, STATE, UNLOCKED);
     if (previous === UNLOCKED) throw new Error('release of an unlocked lock: acquire it first');
-    if (previous === CONTENDED) this.native.wake();
+    if (previous === CONTENDED) {
+      this.native.wake();
+      deliverPendingWakes();
+    }
   }
 
   locked(): boolean {

@@ -1,7 +1,7 @@
 import { native, type NativeSemaphore } from '../native';
 import { adoptNative, adopting, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
 import { describe } from '../task_function';
-import { Outcome, blockingOptions, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from './waiting';
+import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from './waiting';
 
 function count(value: unknown, what: string, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 0x7fffffff) {
@@ -51,6 +51,7 @@ export class Semaphore implements Shareable {
     if (!this.native.release(count(n, `${this.constructor.name}.release(n)`, 1))) {
       throw new Error(`${this.constructor.name} released too many times: its value would exceed its initial value`);
     }
+    deliverPendingWakes();
   }
 
   getValue(): number {

@@ -86,6 +86,26 @@ function threadWaker(): AsyncWaker {
   return waker;
 }
 
+let delivering = false;
+
+/**
+ * Called after this thread may have woken a waiter (release, set, notify...).
+ * If a wake is on its way to one of this thread's own async waiters, keeps
+ * the event loop turning until it arrived: the waker is weak, so otherwise the
+ * loop could go idle with the wake still queued, and 'beforeExit' would fire
+ * (node:test takes that as "the loop is done" and cancels pending tests)
+ * before the waiter resumes.
+ */
+export function deliverPendingWakes(): void {
+  if (delivering || waker === undefined || waker.inFlight === 0) return;
+  delivering = true;
+  const check = () => {
+    if (waker!.inFlight > 0) setImmediate(check);
+    else delivering = false;
+  };
+  setImmediate(check);
+}
+
 export interface AsyncWait {
   /** Starts the wait: -1 when done at once, else the waiter id. */
   start(waker: AsyncWaker, token: number): number;

@@ -7,6 +7,8 @@
 //! (queues, locks, values) passed to tasks as live handles.
 
 mod handles;
+pub mod manager;
+pub mod pipe;
 pub mod queue;
 mod shared_memory;
 pub mod sync;

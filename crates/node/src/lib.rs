@@ -5,6 +5,8 @@ mod barrier;
 mod condition;
 mod event;
 mod lock;
+mod manager;
+mod pipe;
 mod queue;
 mod semaphore;
 mod shared;

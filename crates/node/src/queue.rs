@@ -29,32 +29,52 @@ fn put_status(result: std::result::Result<(), QueueError>) -> u32 {
   }
 }
 
-fn take(result: std::result::Result<Item, QueueError>) -> QueueTake {
+/// A received item as JS sees it (see [`QueueTake`]).
+pub fn taken(item: Item) -> QueueTake {
   let mut taken = QueueTake {
     status: 0,
-    format: 0,
+    format: item.format.into(),
     payload: None,
     number: None,
     text: None,
   };
-  match result {
-    Ok(item) => {
-      taken.format = item.format.into();
-      match item.format {
-        NUMBER if item.bytes.len() == 8 => {
-          taken.number = Some(f64::from_le_bytes(item.bytes.try_into().expect("8 bytes")));
-        }
-        TEXT => match String::from_utf8(item.bytes) {
-          Ok(text) => taken.text = Some(text),
-          Err(error) => taken.payload = Some(error.into_bytes().into()),
-        },
-        _ => taken.payload = Some(item.bytes.into()),
-      }
+  match item.format {
+    NUMBER if item.bytes.len() == 8 => {
+      taken.number = Some(f64::from_le_bytes(item.bytes.try_into().expect("8 bytes")));
     }
-    Err(QueueError::Closed) => taken.status = 2,
-    Err(_) => taken.status = 1,
+    TEXT => match String::from_utf8(item.bytes) {
+      Ok(text) => taken.text = Some(text),
+      Err(error) => taken.payload = Some(error.into_bytes().into()),
+    },
+    _ => taken.payload = Some(item.bytes.into()),
   }
   taken
+}
+
+/// No item: `status` 1 (empty, missing) or 2 (closed, end of file).
+pub fn nothing(status: u32) -> QueueTake {
+  QueueTake {
+    status,
+    format: 0,
+    payload: None,
+    number: None,
+    text: None,
+  }
+}
+
+pub fn item(format: u32, payload: &[u8]) -> Item {
+  Item {
+    format: format as u8,
+    bytes: payload.to_vec(),
+  }
+}
+
+fn take(result: std::result::Result<Item, QueueError>) -> QueueTake {
+  match result {
+    Ok(item) => taken(item),
+    Err(QueueError::Closed) => nothing(2),
+    Err(_) => nothing(1),
+  }
 }
 
 /// Native side of `Queue`, `JoinableQueue` and `SimpleQueue`.

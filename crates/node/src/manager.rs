@@ -1,0 +1,334 @@
+use std::sync::Arc;
+
+use multiproc_core::manager::{Dict, List, ShutDown};
+use multiproc_core::queue::Item;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::queue::{item, nothing, taken, QueueTake};
+use crate::shared;
+
+fn shut_down(_: ShutDown) -> Error {
+  Error::new(
+    Status::GenericFailure,
+    "the manager has shut down: its proxies no longer work",
+  )
+}
+
+fn items(formats: Vec<u32>, payloads: Vec<Uint8Array>) -> Vec<Item> {
+  formats
+    .into_iter()
+    .zip(payloads)
+    .map(|(format, payload)| item(format, &payload))
+    .collect()
+}
+
+#[napi(object)]
+pub struct DictEntry {
+  pub key: String,
+  pub value: QueueTake,
+}
+
+/// `manager.dict()`'s state; keys are encoded by the JS proxy.
+#[napi]
+pub struct NativeDict {
+  inner: Arc<Dict>,
+  id: f64,
+}
+
+#[napi]
+impl NativeDict {
+  #[napi(constructor)]
+  pub fn new() -> Self {
+    let inner = Arc::new(Dict::new());
+    let id = shared::register(&inner) as f64;
+    Self { inner, id }
+  }
+
+  #[napi(factory)]
+  pub fn attach(id: f64) -> Result<Self> {
+    Ok(Self {
+      inner: shared::attach(id, "manager dict")?,
+      id,
+    })
+  }
+
+  #[napi(getter)]
+  pub fn id(&self) -> f64 {
+    self.id
+  }
+
+  /// `status` 1 when the key is missing.
+  #[napi]
+  pub fn get(&self, key: String) -> Result<QueueTake> {
+    Ok(
+      self
+        .inner
+        .get(&key)
+        .map_err(shut_down)?
+        .map_or_else(|| nothing(1), taken),
+    )
+  }
+
+  #[napi]
+  pub fn set(&self, key: String, format: u32, payload: Uint8Array) -> Result<()> {
+    self
+      .inner
+      .set(key, item(format, &payload))
+      .map_err(shut_down)
+  }
+
+  #[napi]
+  pub fn update(
+    &self,
+    keys: Vec<String>,
+    formats: Vec<u32>,
+    payloads: Vec<Uint8Array>,
+  ) -> Result<()> {
+    self
+      .inner
+      .update(keys.into_iter().zip(items(formats, payloads)).collect())
+      .map_err(shut_down)
+  }
+
+  #[napi]
+  pub fn delete(&self, key: String) -> Result<bool> {
+    self.inner.delete(&key).map_err(shut_down)
+  }
+
+  #[napi]
+  pub fn has(&self, key: String) -> Result<bool> {
+    self.inner.has(&key).map_err(shut_down)
+  }
+
+  #[napi]
+  pub fn size(&self) -> Result<u32> {
+    Ok(self.inner.len().map_err(shut_down)? as u32)
+  }
+
+  #[napi]
+  pub fn entries(&self) -> Result<Vec<DictEntry>> {
+    let entries = self.inner.entries_snapshot().map_err(shut_down)?;
+    Ok(
+      entries
+        .into_iter()
+        .map(|(key, value)| DictEntry {
+          key,
+          value: taken(value),
+        })
+        .collect(),
+    )
+  }
+
+  #[napi]
+  pub fn clear(&self) -> Result<()> {
+    self.inner.clear().map_err(shut_down)
+  }
+
+  #[napi]
+  pub fn shut_down(&self) {
+    self.inner.shut_down();
+  }
+}
+
+impl Default for NativeDict {
+  fn default() -> Self {
+    Self::new()
+  }
+}
+
+/// Python's index rules: negative counts from the end; None when out of range.
+fn position(index: i64, len: usize) -> Option<usize> {
+  let len = len as i64;
+  let at = if index < 0 { index + len } else { index };
+  (0..len).contains(&at).then_some(at as usize)
+}
+
+fn out_of_range(index: i64) -> Error {
+  Error::new(
+    Status::InvalidArg,
+    format!("list index {index} out of range"),
+  )
+}
+
+#[napi(object)]
+pub struct ListSnapshot {
+  pub version: f64,
+  pub items: Vec<QueueTake>,
+}
+
+/// `manager.list()`'s state; every method is one atomic step.
+#[napi]
+pub struct NativeList {
+  inner: Arc<List>,
+  id: f64,
+}
+
+#[napi]
+impl NativeList {
+  #[napi(constructor)]
+  pub fn new() -> Self {
+    let inner = Arc::new(List::new());
+    let id = shared::register(&inner) as f64;
+    Self { inner, id }
+  }
+
+  #[napi(factory)]
+  pub fn attach(id: f64) -> Result<Self> {
+    Ok(Self {
+      inner: shared::attach(id, "manager list")?,
+      id,
+    })
+  }
+
+  #[napi(getter)]
+  pub fn id(&self) -> f64 {
+    self.id
+  }
+
+  #[napi]
+  pub fn length(&self) -> Result<u32> {
+    Ok(
+      self
+        .inner
+        .with(false, |items| items.len())
+        .map_err(shut_down)? as u32,
+    )
+  }
+
+  #[napi]
+  pub fn get(&self, index: i64) -> Result<QueueTake> {
+    let found = self.inner.with(false, |items| {
+      position(index, items.len()).map(|at| items[at].clone())
+    });
+    found
+      .map_err(shut_down)?
+      .map(taken)
+      .ok_or_else(|| out_of_range(index))
+  }
+
+  #[napi]
+  pub fn set(&self, index: i64, format: u32, payload: Uint8Array) -> Result<()> {
+    let value = item(format, &payload);
+    let done = self.inner.with(true, |items| {
+      position(index, items.len()).map(|at| items[at] = value)
+    });
+    done.map_err(shut_down)?.ok_or_else(|| out_of_range(index))
+  }
+
+  /// Appends every item; returns the new length.
+  #[napi]
+  pub fn extend(&self, formats: Vec<u32>, payloads: Vec<Uint8Array>) -> Result<u32> {
+    let added = items(formats, payloads);
+    let len = self.inner.with(true, |items| {
+      items.extend(added);
+      items.len()
+    });
+    Ok(len.map_err(shut_down)? as u32)
+  }
+
+  #[napi]
+  pub fn pop(&self, index: i64) -> Result<QueueTake> {
+    let found = self.inner.with(true, |items| {
+      position(index, items.len()).map(|at| items.remove(at))
+    });
+    match found.map_err(shut_down)? {
+      Some(value) => Ok(taken(value)),
+      None if index == -1 => Err(Error::new(Status::InvalidArg, "pop from an empty list")),
+      None => Err(out_of_range(index)),
+    }
+  }
+
+  /// Python's insert: the index is clamped to the list.
+  #[napi]
+  pub fn insert(&self, index: i64, format: u32, payload: Uint8Array) -> Result<()> {
+    let value = item(format, &payload);
+    let done = self.inner.with(true, |items| {
+      let len = items.len() as i64;
+      let at = if index < 0 {
+        (index + len).max(0)
+      } else {
+        index.min(len)
+      };
+      items.insert(at as usize, value);
+    });
+    done.map_err(shut_down)
+  }
+
+  /// Index of the first item equal to the given one (same encoding), or -1.
+  #[napi]
+  pub fn index_of(&self, format: u32, payload: Uint8Array) -> Result<i64> {
+    let wanted = item(format, &payload);
+    let found = self
+      .inner
+      .with(false, |items| items.iter().position(|x| *x == wanted));
+    Ok(found.map_err(shut_down)?.map_or(-1, |at| at as i64))
+  }
+
+  #[napi]
+  pub fn count(&self, format: u32, payload: Uint8Array) -> Result<u32> {
+    let wanted = item(format, &payload);
+    let count = self.inner.with(false, |items| {
+      items.iter().filter(|x| **x == wanted).count()
+    });
+    Ok(count.map_err(shut_down)? as u32)
+  }
+
+  /// Removes the first equal item; false if there is none.
+  #[napi]
+  pub fn remove(&self, format: u32, payload: Uint8Array) -> Result<bool> {
+    let wanted = item(format, &payload);
+    let removed = self.inner.with(true, |items| {
+      match items.iter().position(|x| *x == wanted) {
+        Some(at) => {
+          items.remove(at);
+          true
+        }
+        None => false,
+      }
+    });
+    removed.map_err(shut_down)
+  }
+
+  #[napi]
+  pub fn reverse(&self) -> Result<()> {
+    self
+      .inner
+      .with(true, |items| items.reverse())
+      .map_err(shut_down)
+  }
+
+  #[napi]
+  pub fn snapshot(&self) -> Result<ListSnapshot> {
+    let (version, items) = self.inner.snapshot().map_err(shut_down)?;
+    Ok(ListSnapshot {
+      version: version as f64,
+      items: items.into_iter().map(taken).collect(),
+    })
+  }
+
+  /// Replaces every item if nothing changed since `snapshot()` gave `version`.
+  #[napi]
+  pub fn replace_if(
+    &self,
+    version: f64,
+    formats: Vec<u32>,
+    payloads: Vec<Uint8Array>,
+  ) -> Result<bool> {
+    self
+      .inner
+      .replace_if(version as u64, items(formats, payloads))
+      .map_err(shut_down)
+  }
+
+  #[napi]
+  pub fn shut_down(&self) {
+    self.inner.shut_down();
+  }
+}
+
+impl Default for NativeList {
+  fn default() -> Self {
+    Self::new()
+  }
+}
