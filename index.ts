@@ -3,7 +3,9 @@ export { Pool } from './src/pool/pool';
 export { AsyncResult } from './src/pool/async_result';
 export type { PoolOptions, MapOptions, ImapOptions, ApplyOptions, WaitOptions } from './src/pool/options';
 export { task, type TaskRef, type TaskFn } from './src/task_function';
-export { cpuCount, currentProcess, parentProcess, activeChildren, type ProcessInfo } from './src/process_info';
+export { cpuCount, currentProcess, parentProcess, type ProcessInfo } from './src/process_info';
+export { activeChildren } from './src/process/registry';
+export { Process, type ProcessOptions } from './src/process/process';
 export { TimeoutError, WorkerCrashedError, BrokenBarrierError, Empty, Full, EOFError } from './src/errors';
 export {
   Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, type BarrierOptions,

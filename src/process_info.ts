@@ -39,9 +39,3 @@ export function parentProcess(): Omit<ProcessInfo, 'daemon'> | null {
   if (!self) return null;
   return { name: self.parent.name, pid: process.pid, ident: self.parent.ident };
 }
-
-/** Started children that have not finished. Pool workers are not children in
- *  this sense (as in Python); `Process` children are listed once they exist. */
-export function activeChildren(): never[] {
-  return [];
-}

@@ -51,17 +51,27 @@ export class Barrier implements Shareable {
   /** Resolves with this thread's index once all parties arrived. */
   async wait(timeout?: number): Promise<number> {
     const parsed = waitOptions(timeout ?? this.#timeout, 'Barrier.wait');
+    if (parsed.signal?.aborted) throw parsed.signal.reason;
     const arrival = this.#arrive();
     if (arrival.last) return this.#complete(arrival);
-    const outcome = await waitAsync(
-      {
-        start: (waker, token) => this.#native.waitAsync(arrival.generation, waker, token),
-        cancel: (waiter) => this.#native.cancel(waiter),
-      },
-      parsed,
-    );
+    let outcome: Outcome;
+    try {
+      outcome = await waitAsync(
+        {
+          start: (waker, token) => this.#native.waitAsync(arrival.generation, waker, token),
+          cancel: (waiter) => this.#native.cancel(waiter),
+        },
+        parsed,
+      );
+    } catch (reason) {
+      // Aborted by its signal: a party that left cannot count as arrived, so
+      // the round is broken for the others, as a timeout breaks it.
+      if (!this.#native.roundEnded(arrival.generation)) this.abort();
+      throw reason;
+    }
     if (outcome === Outcome.TimedOut) this.abort();
-    if (!this.#native.roundEnded(arrival.generation)) throw new BrokenBarrierError();
+    // Broken: abort() or reset() while waiting (reset also ends the round).
+    if (outcome === Outcome.Broken || !this.#native.roundEnded(arrival.generation)) throw new BrokenBarrierError();
     return arrival.index;
   }
 

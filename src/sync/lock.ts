@@ -124,8 +124,9 @@ export class RLock extends LockBase {
   }
 
   acquireSync(options?: number | BlockingOptions): boolean {
+    const parsed = options === undefined ? {} : blockingOptions(options, 'RLock.acquireSync');
     if (this.reenter()) return true;
-    return this.take(options === undefined ? {} : blockingOptions(options, 'RLock.acquireSync')) && this.own();
+    return this.take(parsed) && this.own();
   }
 
   release(): void {
@@ -150,8 +151,11 @@ export class RLock extends LockBase {
     return count;
   }
 
+  /** After Condition.wait re-acquired (one level): back to `count` levels. Adds
+   *  rather than sets, as on the main thread the re-acquire may have re-entered
+   *  a hold another async flow took meanwhile. */
   restore(count: number): void {
-    this.words[COUNT] = count;
+    this.words[COUNT] += count - 1;
   }
 
   private reenter(): boolean {

@@ -8,6 +8,7 @@ import { toErrorRecord } from '../transfer/remote_error';
 import { CallMode, decodeJob, encodeResults, type ItemErrors } from '../transfer/codec';
 import { RESULT_BELL, TASK_BELL, type WorkerMessage, type WorkerStart } from '../pool/wire';
 import { explainMissingName, importParentPreloads, loadFunction } from './compile';
+import { flushStdio } from './stdio';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -54,32 +55,12 @@ async function runJob(job: TakenJob): Promise<void> {
     // The function could not be loaded: the whole job fails with that error.
     errors = [[-1, toErrorRecord(error)]];
   }
-  const flushed = stdioFlushed();
+  const flushed = flushStdio();
   if (flushed) await flushed;
   const { ok, format, payload } = encodeResults(results, errors);
   core.complete(start.slot, job.id, ok, format, payload);
   Atomics.add(bell, RESULT_BELL, 1);
   Atomics.notify(bell, RESULT_BELL);
-}
-
-/** Longest a job's completion waits for its console output to reach the parent
- *  (which must be free to take it: a parent blocked in a *Sync wait is not). */
-const STDIO_FLUSH_LIMIT_MS = 250;
-
-/**
- * Worker stdout/stderr reach the parent as messages, each acknowledged before
- * the next is sent. Completing a job only once its output is through means the
- * output is printed before the caller sees the result, and is not lost when an
- * idle pool lets the process exit.
- */
-function stdioFlushed(): Promise<unknown> | undefined {
-  const pending = [process.stdout, process.stderr].filter((stream) => stream.writableLength > 0);
-  if (pending.length === 0) return undefined;
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    Promise.all(pending.map((stream) => new Promise((resolve) => stream.write('', resolve)))),
-    new Promise((resolve) => (timer = setTimeout(resolve, STDIO_FLUSH_LIMIT_MS))),
-  ]).finally(() => clearTimeout(timer));
 }
 
 const turnEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -1,0 +1,52 @@
+// Entry point of a Process child (thread context): run the target, wait for
+// its own non-daemon children, make sure its output reached the parent, then
+// record the exit code where the parent's joinSync() can see it.
+import { inspect } from 'node:util';
+import { workerData } from 'node:worker_threads';
+import { reviveShared } from '../shared/handles';
+import '../shared/index';
+import type { Event } from '../sync/event';
+import type { Value } from '../shared_memory/value';
+import { importParentPreloads, loadFunction } from '../worker/compile';
+import { flushStdio } from '../worker/stdio';
+import { activeChildren } from './registry';
+import type { ProcessStart } from './process';
+
+const start = workerData as ProcessStart;
+const [exitCode, done] = reviveShared([...start.finished]) as [Value, Event];
+let recorded = false;
+
+function record(code: number): void {
+  if (recorded) return;
+  recorded = true;
+  exitCode.value = code;
+  done.set();
+}
+
+// process.exit(n) in the target, or an error nobody caught.
+process.on('exit', record);
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`${inspect(error)}\n`);
+  record(1);
+  process.exit(1);
+});
+
+async function main(): Promise<void> {
+  await importParentPreloads();
+  let code = 0;
+  try {
+    const target = await loadFunction(start.target, 0, start.baseDir);
+    const self = reviveShared(start.self);
+    await target.apply(self, reviveShared(start.args) as unknown[]);
+  } catch (error) {
+    process.stderr.write(`${inspect(error)}\n`);
+    code = 1;
+  }
+  // As in Python, a child waits for its own non-daemon children before it ends.
+  await Promise.all(activeChildren().filter((child) => !child.daemon).map((child) => child.join()));
+  await flushStdio();
+  record(code);
+  process.exit(code);
+}
+
+void main();
