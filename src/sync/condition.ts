@@ -63,7 +63,12 @@ export class Condition implements Shareable {
     const seen = this.#native.seq();
     const held = this.#releaseHeld('waitSync');
     try {
-      return waitSync((ms) => this.#native.waitSlice(seen, ms), parsed.timeout);
+      // One place in the queue for the whole wait, however it is sliced, so
+      // notify(1) wakes exactly one blocked thread.
+      const ticket = this.#native.beginWait(seen);
+      if (ticket === 0) return true;
+      waitSync((ms) => this.#native.waitTicket(ticket, ms), parsed.timeout);
+      return this.#native.endWait(ticket);
     } finally {
       this.#lock.acquireSync();
       this.#restore(held);

@@ -1,8 +1,12 @@
 use std::sync::Arc;
 
-use multiproc_core::sync::Condition;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use multiproc_core::sync::{Condition, Ticket};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+use parking_lot::Mutex;
 
 use crate::shared::{self, AsyncWaker};
 
@@ -11,6 +15,9 @@ use crate::shared::{self, AsyncWaker};
 pub struct NativeCondition {
   inner: Arc<Condition>,
   id: f64,
+  /// Blocking waits of this thread in progress, by ticket number.
+  tickets: Mutex<HashMap<u32, Arc<Ticket>>>,
+  next_ticket: AtomicU32,
 }
 
 #[napi]
@@ -19,15 +26,12 @@ impl NativeCondition {
   pub fn new() -> Self {
     let inner = Arc::new(Condition::new());
     let id = shared::register(&inner) as f64;
-    Self { inner, id }
+    Self::wrap(inner, id)
   }
 
   #[napi(factory)]
   pub fn attach(id: f64) -> Result<Self> {
-    Ok(Self {
-      inner: shared::attach(id, "Condition")?,
-      id,
-    })
+    Ok(Self::wrap(shared::attach(id, "Condition")?, id))
   }
 
   #[napi(getter)]
@@ -40,9 +44,38 @@ impl NativeCondition {
     self.inner.seq()
   }
 
+  /// Starts a blocking wait: a ticket, or 0 when notified since `seen`.
   #[napi]
-  pub fn wait_slice(&self, seen: i32, timeout_ms: f64) -> bool {
-    self.inner.wait_until(seen, shared::slice_end(timeout_ms))
+  pub fn begin_wait(&self, seen: i32) -> u32 {
+    match self.inner.enqueue_thread(seen) {
+      None => 0,
+      Some(ticket) => {
+        let number = self.next_ticket.fetch_add(1, Ordering::Relaxed);
+        self.tickets.lock().insert(number, Arc::new(ticket));
+        number
+      }
+    }
+  }
+
+  /// One slice of a blocking wait; true once notified.
+  #[napi]
+  pub fn wait_ticket(&self, ticket: u32, timeout_ms: f64) -> bool {
+    // Not holding the map's lock while parked.
+    let Some(ticket) = self.tickets.lock().get(&ticket).cloned() else {
+      return true;
+    };
+    self
+      .inner
+      .wait_ticket(&ticket, shared::slice_end(timeout_ms))
+  }
+
+  /// Ends a blocking wait; true if it was notified.
+  #[napi]
+  pub fn end_wait(&self, ticket: u32) -> bool {
+    match self.tickets.lock().remove(&ticket) {
+      Some(ticket) => self.inner.leave(&ticket),
+      None => true,
+    }
   }
 
   #[napi]
@@ -63,6 +96,17 @@ impl NativeCondition {
   #[napi]
   pub fn notify_all(&self) -> u32 {
     self.inner.notify_all() as u32
+  }
+}
+
+impl NativeCondition {
+  fn wrap(inner: Arc<Condition>, id: f64) -> Self {
+    Self {
+      inner,
+      id,
+      tickets: Mutex::new(HashMap::new()),
+      next_ticket: AtomicU32::new(1),
+    }
   }
 }
 

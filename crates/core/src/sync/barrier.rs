@@ -39,6 +39,9 @@ pub struct Barrier {
   parties: u32,
   arrived: Mutex<u32>,
   generation: AtomicI32,
+  /// The last round that ended by all parties arriving (not by `reset`), -1
+  /// before the first: tells a released waiter from one sent away by reset.
+  completed: AtomicI32,
   broken: AtomicBool,
   waiters: WaitQueue,
 }
@@ -49,6 +52,7 @@ impl Barrier {
       parties,
       arrived: Mutex::new(0),
       generation: AtomicI32::new(0),
+      completed: AtomicI32::new(-1),
       broken: AtomicBool::new(false),
       waiters: WaitQueue::new(),
     }
@@ -61,7 +65,7 @@ impl Barrier {
   /// Threads waiting in the current round.
   pub fn n_waiting(&self) -> u32 {
     let arrived = *self.arrived.lock();
-    if arrived == self.parties {
+    if arrived == self.parties || self.broken() {
       0
     } else {
       arrived
@@ -92,6 +96,7 @@ impl Barrier {
       let mut arrived = self.arrived.lock();
       if self.generation.load(SeqCst) == generation {
         *arrived = 0;
+        self.completed.store(generation, SeqCst);
         self.generation.fetch_add(1, SeqCst);
       }
     };
@@ -103,8 +108,8 @@ impl Barrier {
   }
 
   fn ended(&self, generation: i32) -> Result<(), BrokenBarrier> {
-    // Released rounds count even if the barrier broke later.
-    if self.generation.load(SeqCst) != generation {
+    // Released rounds count even if the barrier broke later; a reset round does not.
+    if self.completed.load(SeqCst) >= generation {
       Ok(())
     } else {
       Err(BrokenBarrier)
@@ -115,6 +120,7 @@ impl Barrier {
   /// ended, `Ok(false)` when `until` passed first, `Err` once it is broken.
   pub fn wait_slice(&self, generation: i32, until: Instant) -> Result<bool, BrokenBarrier> {
     match self.waiters.park(|| self.round_open(generation), until) {
+      Parked::Broken => Err(BrokenBarrier),
       Parked::Elapsed => Ok(false),
       _ => self.ended(generation).map(|_| true),
     }

@@ -2,7 +2,7 @@ use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{AsyncCallback, Decision, Outcome, Parked, Started, WaitQueue};
+use super::{AsyncCallback, Decision, Outcome, Parked, Started, Ticket, WaitQueue};
 use crate::SharedMemory;
 
 /// The waiting half of Python's `Condition`: a notification counter (word 0)
@@ -50,6 +50,22 @@ impl Condition {
   /// Waits for a notify after `seen`; false if `until` passed first.
   pub fn wait_until(&self, seen: i32, until: Instant) -> bool {
     self.waiters.park(|| self.seq() == seen, until) != Parked::Elapsed
+  }
+
+  /// A blocking wait in slices: a place in the queue unless notified since
+  /// `seen` (None), waited on with [`wait_ticket`](Self::wait_ticket) and
+  /// given up with [`leave`](Self::leave).
+  pub fn enqueue_thread(&self, seen: i32) -> Option<Ticket> {
+    self.waiters.enqueue_thread(|| self.seq() == seen)
+  }
+
+  pub fn wait_ticket(&self, ticket: &Ticket, until: Instant) -> bool {
+    self.waiters.wait_ticket(ticket, until)
+  }
+
+  /// True if the ticket was notified.
+  pub fn leave(&self, ticket: &Ticket) -> bool {
+    self.waiters.leave(ticket)
   }
 
   pub fn wait_async(&self, seen: i32, callback: AsyncCallback) -> Started {
@@ -156,6 +172,40 @@ mod tests {
     let mut items: Vec<u32> = consumed.into_iter().filter(|&i| i != u32::MAX).collect();
     items.sort_unstable();
     assert_eq!(items, (0..ITEMS).collect::<Vec<_>>());
+  }
+
+  /// notify(1) wakes exactly one of two blocked threads, even though both
+  /// wait in short slices.
+  #[test]
+  fn notify_one_wakes_exactly_one_slicing_waiter() {
+    let condition = Condition::new();
+    let woken = std::sync::atomic::AtomicU32::new(0);
+    std::thread::scope(|s| {
+      let seen = condition.seq();
+      for _ in 0..2 {
+        let (condition, woken) = (&condition, &woken);
+        s.spawn(move || {
+          let ticket = condition.enqueue_thread(seen).expect("not notified yet");
+          let deadline = Instant::now() + Duration::from_millis(300);
+          while !condition.wait_ticket(
+            &ticket,
+            (Instant::now() + Duration::from_millis(5)).min(deadline),
+          ) {
+            if Instant::now() >= deadline {
+              break;
+            }
+          }
+          if condition.leave(&ticket) {
+            woken.fetch_add(1, SeqCst);
+          }
+        });
+      }
+      while condition.waiters.len() < 2 {
+        std::thread::yield_now();
+      }
+      condition.notify(1);
+    });
+    assert_eq!(woken.load(SeqCst), 1);
   }
 
   #[test]

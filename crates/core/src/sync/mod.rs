@@ -19,7 +19,7 @@ pub use condition::Condition;
 pub use event::Event;
 pub use lock::{Lock, NotLocked};
 pub use semaphore::{Semaphore, TooManyReleases};
-pub use wait_queue::{AsyncCallback, Decision, Outcome, Parked, WaitQueue};
+pub use wait_queue::{AsyncCallback, Decision, Outcome, Parked, Ticket, WaitQueue};
 
 /// The result of a blocking wait slice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -45,6 +45,14 @@ struct Waiter {
   kind: Kind,
 }
 
+/// A blocked thread's place in a [`WaitQueue`], kept across wait slices, so
+/// that waking one waiter (`notify(1)`) wakes exactly one, however the waiters
+/// slice their waits.
+pub struct Ticket {
+  id: u64,
+  parker: Arc<Parker>,
+}
+
 /// What `wake_with` does with the waiter at the head of the queue.
 pub enum Decision {
   /// Remove it and deliver this outcome.
@@ -150,6 +158,46 @@ impl WaitQueue {
     if self.count.load(Ordering::SeqCst) > 0 {
       self.wake_with(1, || {}, |_| Decision::Deliver(Outcome::Woken), |_| {});
     }
+  }
+
+  /// Takes a place in the queue while `must_wait()` holds (checked under the
+  /// queue lock); None when no wait is needed.
+  pub fn enqueue_thread(&self, must_wait: impl FnOnce() -> bool) -> Option<Ticket> {
+    let parker = Arc::new(Parker {
+      outcome: Mutex::new(None),
+      condvar: Condvar::new(),
+    });
+    let mut waiters = self.waiters.lock();
+    if !self.register(must_wait) {
+      return None;
+    }
+    let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+    waiters.push_back(Waiter {
+      id,
+      kind: Kind::Thread(parker.clone()),
+    });
+    Some(Ticket { id, parker })
+  }
+
+  /// Waits on `ticket` until woken (true) or `until` (false: still queued).
+  pub fn wait_ticket(&self, ticket: &Ticket, until: Instant) -> bool {
+    let mut outcome = ticket.parker.outcome.lock();
+    while outcome.is_none() {
+      if ticket
+        .parker
+        .condvar
+        .wait_until(&mut outcome, until)
+        .timed_out()
+      {
+        break;
+      }
+    }
+    outcome.is_some()
+  }
+
+  /// Gives the place up; true if the ticket had been woken meanwhile.
+  pub fn leave(&self, ticket: &Ticket) -> bool {
+    !self.remove(ticket.id)
   }
 
   /// Queues `callback` while `must_wait()` holds (checked under the queue lock).
