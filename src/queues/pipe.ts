@@ -1,7 +1,7 @@
 import { EOFError, TimeoutError } from '../errors';
 import { native, type NativeChannel, type QueueTake } from '../native';
 import { kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
-import { Outcome, blockingOptions, waitAsync, waitSync } from '../sync/waiting';
+import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitSync } from '../sync/waiting';
 import { describe } from '../task_function';
 import { BYTES, decodeItem, encodeItem } from './queue';
 
@@ -64,6 +64,7 @@ export class Connection<T = unknown> implements Shareable {
     this.#assertOpen();
     if (!this.#out) throw new Error('this Connection is the reading end of a one-way Pipe: it cannot send');
     if (!this.#out.send(format, payload)) throw new Error('the other end of the pipe is closed: nobody will receive this message');
+    deliverPendingWakes();
   }
 
   /** The next message; rejects with EOFError once the other end closed and nothing is left. */
@@ -138,6 +139,7 @@ export class Connection<T = unknown> implements Shareable {
     this.#closed = true;
     this.#out?.closeWriter();
     this.#in?.closeReader();
+    deliverPendingWakes();
   }
 
   #assertOpen(): void {

@@ -2,7 +2,7 @@ import { serialize, deserialize } from 'node:v8';
 import { Empty, Full } from '../errors';
 import { native, type NativeQueue, type QueueTake } from '../native';
 import { adoptNative, adopting, isShareable, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
-import { Outcome, blockingOptions, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from '../sync/waiting';
+import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from '../sync/waiting';
 import { assertCloneable } from '../transfer/cloneable';
 import { describe } from '../task_function';
 
@@ -75,7 +75,7 @@ export class Queue<T = unknown> implements Shareable {
     const left = timeLeft(parsed.timeout);
     for (;;) {
       const status = this.native.tryPut(format, payload);
-      if (status === DONE) return;
+      if (status === DONE) return deliverPendingWakes();
       if (status === CLOSED) throw closedError(name);
       const outcome = await waitAsync(
         { start: (waker, token) => this.native.waitNotFull(waker, token), cancel: (waiter) => this.native.cancelPut(waiter) },
@@ -100,6 +100,7 @@ export class Queue<T = unknown> implements Shareable {
     }
     if (status === CLOSED) throw closedError(name);
     if (status === WOULD_WAIT) throw new Full();
+    deliverPendingWakes();
   }
 
   putNowait(item: T): void {
@@ -160,6 +161,7 @@ export class Queue<T = unknown> implements Shareable {
   /** Later puts fail; gets drain what is left, then fail. */
   close(): void {
     this.native.close();
+    deliverPendingWakes();
   }
 
   /** Yields items until the queue is closed and drained. */
@@ -186,6 +188,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   /** One item taken with get() is fully processed. */
   taskDone(): void {
     if (!this.native.taskDone()) throw new Error('JoinableQueue.taskDone() called more times than there were items put');
+    deliverPendingWakes();
   }
 
   /** Resolves once every item put has been marked done. */
