@@ -1,5 +1,5 @@
 import { serialize, deserialize } from 'node:v8';
-import { reviveShared } from '../shared/handles';
+import { replaceShared, reviveShared, type ShareRecord } from '../shared/handles';
 import { toErrorRecord, type ErrorRecord } from './remote_error';
 
 // Payload encodings of jobs and results. Structured clone (v8.serialize) carries
@@ -90,12 +90,35 @@ export function encodeResults(results: unknown[], errors: ItemErrors | null): En
   const ok = errors === null;
   const format = ok ? numericFormat(results) : Format.StructuredClone;
   if (format !== Format.StructuredClone) return { ok, format, payload: numericBytes(format, results as number[]) };
+  const returnedShared = sharedResults(results);
+  if (returnedShared.length > 0) return encodeResults(results, [...(errors ?? []), ...returnedShared]);
   try {
     const payload = serialize(ok ? results : ({ results, errors } satisfies PartialResults));
     return { ok, format, payload };
   } catch {
     return { ok: false, format, payload: serialize(failUncloneable(results, errors ?? [])) };
   }
+}
+
+/**
+ * A shared object made in a worker cannot travel back (the worker may drop it
+ * before the caller attaches): fail those items, saying what to do instead.
+ */
+function sharedResults(results: unknown[]): ItemErrors {
+  const failed: ItemErrors = [];
+  for (let i = 0; i < results.length; i++) {
+    const result = results[i];
+    if (typeof result !== 'object' || result === null) continue;
+    const found: ShareRecord[] = [];
+    replaceShared(result, found);
+    if (found.length === 0) continue;
+    results[i] = undefined;
+    failed.push([i, toErrorRecord(new TypeError(
+      `the task returned a shared ${found[0].kind}, which cannot be sent back from the worker; ` +
+        'create shared objects in the caller and pass them to the task as arguments',
+    ))]);
+  }
+  return failed;
 }
 
 // Some result cannot be cloned: fail just those items, saying what went wrong.

@@ -43,17 +43,26 @@ function compileInline(source: string, id: number, baseDir: string): AnyFunction
   // `new Function` keeps `import()` working without vm's experimental loader
   // hooks; sourceURL names the code in stacks (see explainMissingName).
   const compile = (expression: string) =>
-    new Function('require', '__filename', '__dirname', `return (${expression}\n);\n//# sourceURL=${taskUrl(id)}`) as (
-      r: NodeRequire, f: string, d: string,
+    new Function('require', '__filename', '__dirname', '__name', `return (${expression}\n);\n//# sourceURL=${taskUrl(id)}`) as (
+      r: NodeRequire, f: string, d: string, n: typeof keepName,
     ) => AnyFunction;
   try {
-    return compile(source)(require, filename, baseDir);
+    return compile(source)(require, filename, baseDir, keepName);
   } catch (error) {
     // Method shorthand (`{ square(x) {...} }.square`) is not an expression on its own.
     if (!(error instanceof SyntaxError)) throw error;
-    const holder = compile(`{ ${source} }`)(require, filename, baseDir) as unknown as Record<string, AnyFunction>;
+    const holder = compile(`{ ${source} }`)(require, filename, baseDir, keepName) as unknown as Record<string, AnyFunction>;
     return Object.values(holder)[0];
   }
+}
+
+/**
+ * esbuild-based TypeScript loaders (tsx) compile named inner functions to
+ * `__name(fn, "name")` calls, a helper defined in the loaded module but not in
+ * a function's own source: shipped sources get the same helper.
+ */
+function keepName<T extends object>(target: T, value: string): T {
+  return Object.defineProperty(target, 'name', { value, configurable: true });
 }
 
 const taskUrl = (id: number) => `multiproc-task-${id}.js`;

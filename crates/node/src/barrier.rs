@@ -1,7 +1,6 @@
 use std::sync::Arc;
 
 use multiproc_core::sync::Barrier;
-use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::shared::{self, AsyncWaker};
@@ -19,26 +18,13 @@ pub struct NativeBarrier {
   id: f64,
 }
 
+shared::shared_class!(NativeBarrier, Barrier, "Barrier");
+
 #[napi]
 impl NativeBarrier {
   #[napi(constructor)]
   pub fn new(parties: u32) -> Self {
-    let inner = Arc::new(Barrier::new(parties));
-    let id = shared::register(&inner) as f64;
-    Self { inner, id }
-  }
-
-  #[napi(factory)]
-  pub fn attach(id: f64) -> Result<Self> {
-    Ok(Self {
-      inner: shared::attach(id, "Barrier")?,
-      id,
-    })
-  }
-
-  #[napi(getter)]
-  pub fn id(&self) -> f64 {
-    self.id
+    Self::create(Barrier::new(parties))
   }
 
   #[napi(getter)]

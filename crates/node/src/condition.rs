@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use multiproc_core::sync::{Condition, Ticket};
-use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use parking_lot::Mutex;
 
@@ -20,23 +19,13 @@ pub struct NativeCondition {
   next_ticket: AtomicU32,
 }
 
+shared::shared_class!(NativeCondition, Condition, "Condition", custom);
+
 #[napi]
 impl NativeCondition {
   #[napi(constructor)]
   pub fn new() -> Self {
-    let inner = Arc::new(Condition::new());
-    let id = shared::register(&inner) as f64;
-    Self::wrap(inner, id)
-  }
-
-  #[napi(factory)]
-  pub fn attach(id: f64) -> Result<Self> {
-    Ok(Self::wrap(shared::attach(id, "Condition")?, id))
-  }
-
-  #[napi(getter)]
-  pub fn id(&self) -> f64 {
-    self.id
+    Self::create(Condition::new())
   }
 
   #[napi]
@@ -100,7 +89,7 @@ impl NativeCondition {
 }
 
 impl NativeCondition {
-  fn wrap(inner: Arc<Condition>, id: f64) -> Self {
+  fn adopt(inner: Arc<Condition>, id: f64) -> Self {
     Self {
       inner,
       id,

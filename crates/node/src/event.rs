@@ -1,7 +1,6 @@
 use std::sync::Arc;
 
 use multiproc_core::sync::Event;
-use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::shared::{self, AsyncWaker};
@@ -12,26 +11,13 @@ pub struct NativeEvent {
   id: f64,
 }
 
+shared::shared_class!(NativeEvent, Event, "Event");
+
 #[napi]
 impl NativeEvent {
   #[napi(constructor)]
   pub fn new() -> Self {
-    let inner = Arc::new(Event::new());
-    let id = shared::register(&inner) as f64;
-    Self { inner, id }
-  }
-
-  #[napi(factory)]
-  pub fn attach(id: f64) -> Result<Self> {
-    Ok(Self {
-      inner: shared::attach(id, "Event")?,
-      id,
-    })
-  }
-
-  #[napi(getter)]
-  pub fn id(&self) -> f64 {
-    self.id
+    Self::create(Event::new())
   }
 
   #[napi]

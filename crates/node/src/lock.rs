@@ -14,26 +14,13 @@ pub struct NativeLock {
   id: f64,
 }
 
+shared::shared_class!(NativeLock, Lock, "Lock");
+
 #[napi]
 impl NativeLock {
   #[napi(constructor)]
   pub fn new() -> Self {
-    let inner = Arc::new(Lock::new());
-    let id = shared::register(&inner) as f64;
-    Self { inner, id }
-  }
-
-  #[napi(factory)]
-  pub fn attach(id: f64) -> Result<Self> {
-    Ok(Self {
-      inner: shared::attach(id, "Lock")?,
-      id,
-    })
-  }
-
-  #[napi(getter)]
-  pub fn id(&self) -> f64 {
-    self.id
+    Self::create(Lock::new())
   }
 
   #[napi(ts_return_type = "ArrayBuffer")]

@@ -36,26 +36,13 @@ pub struct NativeDict {
   id: f64,
 }
 
+shared::shared_class!(NativeDict, Dict, "manager dict");
+
 #[napi]
 impl NativeDict {
   #[napi(constructor)]
   pub fn new() -> Self {
-    let inner = Arc::new(Dict::new());
-    let id = shared::register(&inner) as f64;
-    Self { inner, id }
-  }
-
-  #[napi(factory)]
-  pub fn attach(id: f64) -> Result<Self> {
-    Ok(Self {
-      inner: shared::attach(id, "manager dict")?,
-      id,
-    })
-  }
-
-  #[napi(getter)]
-  pub fn id(&self) -> f64 {
-    self.id
+    Self::create(Dict::new())
   }
 
   /// `status` 1 when the key is missing.
@@ -164,26 +151,13 @@ pub struct NativeList {
   id: f64,
 }
 
+shared::shared_class!(NativeList, List, "manager list");
+
 #[napi]
 impl NativeList {
   #[napi(constructor)]
   pub fn new() -> Self {
-    let inner = Arc::new(List::new());
-    let id = shared::register(&inner) as f64;
-    Self { inner, id }
-  }
-
-  #[napi(factory)]
-  pub fn attach(id: f64) -> Result<Self> {
-    Ok(Self {
-      inner: shared::attach(id, "manager list")?,
-      id,
-    })
-  }
-
-  #[napi(getter)]
-  pub fn id(&self) -> f64 {
-    self.id
+    Self::create(List::new())
   }
 
   #[napi]

@@ -22,26 +22,13 @@ pub struct NativeChannel {
   id: f64,
 }
 
+shared::shared_class!(NativeChannel, Channel, "pipe");
+
 #[napi]
 impl NativeChannel {
   #[napi(constructor)]
   pub fn new() -> Self {
-    let inner = Arc::new(Channel::new());
-    let id = shared::register(&inner) as f64;
-    Self { inner, id }
-  }
-
-  #[napi(factory)]
-  pub fn attach(id: f64) -> Result<Self> {
-    Ok(Self {
-      inner: shared::attach(id, "pipe")?,
-      id,
-    })
-  }
-
-  #[napi(getter)]
-  pub fn id(&self) -> f64 {
-    self.id
+    Self::create(Channel::new())
   }
 
   /// False when the reading end is closed.

@@ -84,26 +84,13 @@ pub struct NativeQueue {
   id: f64,
 }
 
+shared::shared_class!(NativeQueue, Queue, "Queue");
+
 #[napi]
 impl NativeQueue {
   #[napi(constructor)]
   pub fn new(maxsize: u32) -> Self {
-    let inner = Arc::new(Queue::new(maxsize as usize));
-    let id = shared::register(&inner) as f64;
-    Self { inner, id }
-  }
-
-  #[napi(factory)]
-  pub fn attach(id: f64) -> Result<Self> {
-    Ok(Self {
-      inner: shared::attach(id, "Queue")?,
-      id,
-    })
-  }
-
-  #[napi(getter)]
-  pub fn id(&self) -> f64 {
-    self.id
+    Self::create(Queue::new(maxsize as usize))
   }
 
   #[napi(getter)]

@@ -1,7 +1,6 @@
 use std::sync::Arc;
 
 use multiproc_core::sync::{Acquire, Semaphore};
-use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::shared::{self, AsyncWaker};
@@ -12,27 +11,14 @@ pub struct NativeSemaphore {
   id: f64,
 }
 
+shared::shared_class!(NativeSemaphore, Semaphore, "Semaphore");
+
 #[napi]
 impl NativeSemaphore {
   /// `bound`: the BoundedSemaphore's limit, if any.
   #[napi(constructor)]
   pub fn new(value: i32, bound: Option<i32>) -> Self {
-    let inner = Arc::new(Semaphore::new(value, bound));
-    let id = shared::register(&inner) as f64;
-    Self { inner, id }
-  }
-
-  #[napi(factory)]
-  pub fn attach(id: f64) -> Result<Self> {
-    Ok(Self {
-      inner: shared::attach(id, "Semaphore")?,
-      id,
-    })
-  }
-
-  #[napi(getter)]
-  pub fn id(&self) -> f64 {
-    self.id
+    Self::create(Semaphore::new(value, bound))
   }
 
   #[napi(getter)]

@@ -20,6 +20,45 @@ static OBJECTS: HandleTable<dyn Any + Send + Sync> = HandleTable::new();
 /// loops: a worker blocked in `acquireSync()` can still be terminated.
 const SLICE: Duration = Duration::from_millis(50);
 
+/// The part every shared native class has in common: `attach(id)` from any
+/// thread, the `id` getter, and `create` (register a new core object).
+/// `custom` leaves `adopt(inner, id)` to the class, for extra per-thread state.
+macro_rules! shared_class {
+  ($class:ident, $core:ty, $kind:literal) => {
+    impl $class {
+      fn adopt(inner: std::sync::Arc<$core>, id: f64) -> Self {
+        Self { inner, id }
+      }
+    }
+    crate::shared::shared_class!($class, $core, $kind, custom);
+  };
+  ($class:ident, $core:ty, $kind:literal, custom) => {
+    #[napi_derive::napi]
+    impl $class {
+      /// The live object with this id, from any thread.
+      #[napi(factory)]
+      pub fn attach(id: f64) -> napi::Result<Self> {
+        Ok(Self::adopt(crate::shared::attach(id, $kind)?, id))
+      }
+
+      /// What other threads attach by.
+      #[napi(getter)]
+      pub fn id(&self) -> f64 {
+        self.id
+      }
+    }
+
+    impl $class {
+      fn create(inner: $core) -> Self {
+        let inner = std::sync::Arc::new(inner);
+        let id = crate::shared::register(&inner) as f64;
+        Self::adopt(inner, id)
+      }
+    }
+  };
+}
+pub(crate) use shared_class;
+
 pub fn register<T: Any + Send + Sync>(object: &Arc<T>) -> u64 {
   let shared: Shared = object.clone();
   OBJECTS.insert(&shared)

@@ -14,26 +14,13 @@ pub struct NativeSharedMemory {
   id: f64,
 }
 
+shared::shared_class!(NativeSharedMemory, SharedMemory, "shared memory");
+
 #[napi]
 impl NativeSharedMemory {
   #[napi(constructor)]
   pub fn new(bytes: u32) -> Self {
-    let inner = Arc::new(SharedMemory::zeroed(bytes as usize));
-    let id = shared::register(&inner) as f64;
-    Self { inner, id }
-  }
-
-  #[napi(factory)]
-  pub fn attach(id: f64) -> Result<Self> {
-    Ok(Self {
-      inner: shared::attach(id, "shared memory")?,
-      id,
-    })
-  }
-
-  #[napi(getter)]
-  pub fn id(&self) -> f64 {
-    self.id
+    Self::create(SharedMemory::zeroed(bytes as usize))
   }
 
   #[napi(ts_return_type = "ArrayBuffer")]
