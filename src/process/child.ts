@@ -34,6 +34,10 @@ process.on('uncaughtException', (error) => {
 async function main(): Promise<void> {
   await importParentPreloads();
   let code = 0;
+  // A running target keeps the child alive, as a running task keeps a pool
+  // worker alive: a target awaiting q.get() or ev.wait() (whose wakes do not
+  // hold the event loop open) must not end the thread before it resumes.
+  const running = setInterval(() => {}, 2 ** 31 - 1);
   try {
     const target = await loadFunction(start.target, 0, start.baseDir);
     const self = reviveShared(start.self);
@@ -41,6 +45,8 @@ async function main(): Promise<void> {
   } catch (error) {
     process.stderr.write(`${inspect(error)}\n`);
     code = 1;
+  } finally {
+    clearInterval(running);
   }
   // As in Python, a child waits for its own non-daemon children before it ends.
   await Promise.all(activeChildren().filter((child) => !child.daemon).map((child) => child.join()));

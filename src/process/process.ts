@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { Worker, threadId } from 'node:worker_threads';
 import { IDENTITY_KEY, currentProcess, type WorkerIdentity } from '../process_info';
 import { replaceShared } from '../shared/handles';
@@ -33,6 +34,16 @@ export interface ProcessStart {
   finished: unknown[];
 }
 
+/** Resolves once `stream` (a worker's stdout/stderr, piped to ours) has ended. */
+function drained(stream: Readable): Promise<void> {
+  if (stream.readableEnded || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
+}
+
 function entryDir(): string {
   const entry = process.argv[1];
   return entry && existsSync(entry) ? dirname(entry) : process.cwd();
@@ -48,6 +59,8 @@ export class Process {
   #name: string;
   #daemon: boolean;
   #worker: Worker | undefined;
+  /** The child's thread id, kept: Worker.threadId turns -1 once the thread exits. */
+  #ident: number | null = null;
   #exitCode: Value | undefined;
   #done: Event | undefined;
   /** Set by terminate()/kill(): the code Python reports for them. */
@@ -105,7 +118,7 @@ export class Process {
 
   /** The child's thread id; null before start. */
   get ident(): number | null {
-    return this.#worker ? this.#worker.threadId : null;
+    return this.#ident;
   }
 
   /** null while running (or before start); 0 normal; 1 uncaught error; n for
@@ -138,6 +151,7 @@ export class Process {
     const identity: WorkerIdentity = { name: this.#name, daemon: this.#daemon, parent: { name: parent.name, ident: threadId } };
     const worker = new Worker(CHILD_ENTRY, { workerData: { ...start, [IDENTITY_KEY]: identity } });
     this.#worker = worker;
+    this.#ident = worker.threadId;
     // Daemon children never keep the parent alive; others do, as in Python.
     if (this.#daemon) worker.unref();
     childStarted(this);
@@ -149,7 +163,10 @@ export class Process {
           this.#done!.set();
         }
         childEnded(this);
-        resolve();
+        // The child's last output may still be on its way through this
+        // thread's side of its stdout/stderr pipes; join() resolves once it
+        // has been written out, so it comes before what the parent prints next.
+        void Promise.all([worker.stdout, worker.stderr].map(drained)).then(() => resolve());
       });
     });
     worker.on('error', () => {

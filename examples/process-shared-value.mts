@@ -1,0 +1,29 @@
+// Python (docs, "Sharing state between processes", shared memory):
+//   from multiprocessing import Process, Value, Array
+//   def f(n, a):
+//       n.value = 3.1415927
+//       for i in range(len(a)):
+//           a[i] = -a[i]
+//   if __name__ == '__main__':
+//       num = Value('d', 0.0)
+//       arr = Array('i', range(10))
+//       p = Process(target=f, args=(num, arr))
+//       p.start()
+//       p.join()
+//       print(num.value)   # 3.1415927
+//       print(arr[:])      # [0, -1, -2, -3, -4, -5, -6, -7, -8, -9]
+// Python's Array is SharedArray here (Array is JavaScript's own).
+import { Process, SharedArray, Value } from 'multiproc';
+
+function f(n: Value, a: SharedArray) {
+  n.value = 3.1415927;
+  for (let i = 0; i < a.length; i++) a.set(i, -a.get(i));
+}
+
+const num = new Value('d', 0.0);
+const arr = new SharedArray('i', Array.from({ length: 10 }, (_, i) => i));
+const p = new Process({ target: f, args: [num, arr] });
+p.start();
+await p.join();
+console.log(num.value);
+console.log(`[${arr.toArray().join(', ')}]`);
