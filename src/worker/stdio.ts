@@ -1,6 +1,6 @@
 /** Longest a worker waits for its console output to reach the parent (which
  *  must be free to take it: a parent blocked in a *Sync wait is not). */
-const STDIO_FLUSH_LIMIT_MS = 250;
+const STDIO_FLUSH_LIMIT_MS = 2000;
 
 /**
  * Worker stdout/stderr reach the parent as messages, each acknowledged before
