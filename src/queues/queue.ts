@@ -143,6 +143,8 @@ export class Queue<T = unknown> implements Shareable {
 
   #item(taken: QueueTake): T {
     if (taken.status === CLOSED) throw closedError(this.constructor.name);
+    // Taking an item may have woken a putter waiting for room in this thread.
+    deliverPendingWakes();
     return decodeItem(taken) as T;
   }
 
