@@ -22,7 +22,8 @@ export interface SortOptions<T> {
  * `manager.list()`: a list living in the native core, shared by every thread;
  * each operation is atomic (`sort` retries if the list changed meanwhile).
  * Values read out of it are copies. Equality (`index`, `count`, `remove`)
- * compares serialized values.
+ * compares numbers by value (0 equals -0) and other values by their
+ * serialized form.
  */
 export class ListProxy<T = unknown> implements Shareable {
   readonly #native: NativeList;

@@ -138,6 +138,20 @@ fn out_of_range(index: i64) -> Error {
   )
 }
 
+/// Equality for `index`, `count` and `remove`: numbers (format 1 of
+/// src/queues/queue.ts) compare by value, so 0 and -0 are equal as in Python
+/// and `Array.prototype.indexOf` (NaN matches NaN, as in `includes`); other
+/// items compare by their serialized bytes.
+fn equal(a: &Item, b: &Item) -> bool {
+  const NUMBER: u8 = 1;
+  if a.format == NUMBER && b.format == NUMBER && a.bytes.len() == 8 && b.bytes.len() == 8 {
+    let x = f64::from_le_bytes(a.bytes[..].try_into().expect("8 bytes"));
+    let y = f64::from_le_bytes(b.bytes[..].try_into().expect("8 bytes"));
+    return x == y || (x.is_nan() && y.is_nan());
+  }
+  a == b
+}
+
 #[napi(object)]
 pub struct ListSnapshot {
   pub version: f64,
@@ -235,7 +249,7 @@ impl NativeList {
     let wanted = item(format, &payload);
     let found = self
       .inner
-      .with(false, |items| items.iter().position(|x| *x == wanted));
+      .with(false, |items| items.iter().position(|x| equal(x, &wanted)));
     Ok(found.map_err(shut_down)?.map_or(-1, |at| at as i64))
   }
 
@@ -243,7 +257,7 @@ impl NativeList {
   pub fn count(&self, format: u32, payload: Uint8Array) -> Result<u32> {
     let wanted = item(format, &payload);
     let count = self.inner.with(false, |items| {
-      items.iter().filter(|x| **x == wanted).count()
+      items.iter().filter(|x| equal(x, &wanted)).count()
     });
     Ok(count.map_err(shut_down)? as u32)
   }
@@ -253,7 +267,7 @@ impl NativeList {
   pub fn remove(&self, format: u32, payload: Uint8Array) -> Result<bool> {
     let wanted = item(format, &payload);
     let removed = self.inner.with(true, |items| {
-      match items.iter().position(|x| *x == wanted) {
+      match items.iter().position(|x| equal(x, &wanted)) {
         Some(at) => {
           items.remove(at);
           true
