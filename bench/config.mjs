@@ -8,8 +8,12 @@ export const LABELS = {
   poolifier: 'poolifier',
   tinypool: 'tinypool',
   workerpool: 'workerpool',
+  'multiproc-rlock': 'multiproc (RLock)',
+  atomics: 'Atomics',
   python: 'Python Pool',
 };
+// A scenario may run its own list of libraries (`libs`) and name them its own way (`labels`).
+export const labelOf = (sc, lib) => sc.labels?.[lib] ?? LABELS[lib];
 
 export const RUNS = 5; // timed runs per library; the median is reported
 export const WARMUP = 1; // untimed runs before them
@@ -19,15 +23,15 @@ export const CHILD_TIMEOUT_MS = 240_000; // a hung library costs at most this
 export const QUIET_WAIT_PER_ROW_MS = 20_000;
 export const QUIET_WAIT_TOTAL_MS = 120_000;
 
-// target: the median of multiproc compared with `factor` x the best median among `ref`
-// (libraries) or with the absolute number `absolute`.
+// targets: the median of multiproc compared with `factor` x the best median among `ref`
+// (libraries) or with the absolute number `absolute` (in the scenario's unit).
 export const SCENARIOS = [
   {
     id: 'tiny',
     title: '100k tiny tasks (apply x => x*x, all in flight)',
     unit: 'tasks/s',
     higherIsBetter: true,
-    target: { ref: ['piscina', 'poolifier'], factor: 2, text: '≥ 2× the best of piscina and poolifier' },
+    targets: [{ ref: ['piscina', 'poolifier'], factor: 2, text: '≥ 2× the best of piscina and poolifier' }],
   },
   {
     id: 'map',
@@ -37,7 +41,7 @@ export const SCENARIOS = [
     // poolifier's mapExecute is one task per item (~16 s per run): fewer runs keep the total short.
     runs: { poolifier: 3 },
     note: 'piscina, tinypool and workerpool have no map API and are skipped; poolifier runs mapExecute (one task per item).',
-    target: { ref: ['python'], factor: 1.5, text: '≥ 1.5× Python Pool(2).map' },
+    targets: [{ ref: ['python'], factor: 1.5, text: '≥ 1.5× Python Pool(2).map' }],
   },
   {
     id: 'fib',
@@ -45,7 +49,7 @@ export const SCENARIOS = [
     unit: '× serial',
     higherIsBetter: true,
     note: 'map where the library has one, else all 16 tasks submitted at once; serial loop runs the same function in the same process, alternating with the parallel runs.',
-    target: { absolute: 1.8, text: '≥ 1.8× speedup' },
+    targets: [{ absolute: 1.8, text: '≥ 1.8× speedup' }],
   },
   {
     id: 'startup',
@@ -53,7 +57,7 @@ export const SCENARIOS = [
     unit: 'ms',
     higherIsBetter: false,
     note: 'constructor call → pairs of trivial tasks until 2 distinct workers have answered; library already loaded; pool destroyed between runs. Python forks its workers (the Linux default start method), which is why it is far quicker.',
-    target: { ref: ['piscina'], factor: 1, text: '≤ piscina' },
+    targets: [{ ref: ['piscina'], factor: 1, text: '≤ piscina' }],
   },
   {
     id: 'rss',
@@ -62,6 +66,31 @@ export const SCENARIOS = [
     higherIsBetter: false,
     freshPerRun: true, // freed pool memory is not returned: one fresh process per run
     note: 'JS: (RSS with the warmed pool − RSS before creating it) / 2, after gc, in one fresh process per run. Python workers are processes: each worker\'s PSS instead.',
-    target: { ref: ['piscina'], factor: 1, text: '≤ piscina' },
+    targets: [{ ref: ['piscina'], factor: 1, text: '≤ piscina' }],
+  },
+  {
+    id: 'lock',
+    title: '2 workers × 200k increments of one shared int, each under its lock',
+    unit: 'increments/s',
+    higherIsBetter: true,
+    libs: ['multiproc', 'multiproc-rlock', 'atomics', 'python'],
+    labels: { atomics: 'Atomics mutex', python: 'Python Value' },
+    // A run is short (Python's ~0.5 s) but who wins the lock varies from run to run: more runs.
+    runs: { multiproc: 15, 'multiproc-rlock': 15, atomics: 15, python: 15 },
+    note: "Each worker runs `lock.acquireSync(); v.value += 1; lock.release()` 200k times on `new Value('i', 0, { lock: new Lock() })`, passed to 2 pool tasks (lock from `v.getLock()`); multiproc (RLock) is the same with Value's default lock, for information. Atomics mutex: a hand-written three-state compare-exchange mutex (Atomics.wait/notify on contention) guarding a plain increment, over one SharedArrayBuffer, in 2 plain worker_threads. Python Value: `with v.get_lock(): v.value += 1` on `multiprocessing.Value('i', 0)` in 2 processes. Only the loops are timed: the 2 workers wait for each other, start together and time their own loop; rate = 400k / the slower loop (loopMs). Every run checks that the counter ends at exactly 400,000.",
+    targets: [
+      { ref: ['atomics'], factor: 1, text: '≥ 1× the Atomics mutex' },
+      { ref: ['python'], factor: 5, text: '≥ 5× Python multiprocessing.Value' },
+    ],
+  },
+  {
+    id: 'value-add',
+    title: "v.add(1) on a shared Value('i') from the main thread, 5M calls",
+    unit: 'ops/s',
+    higherIsBetter: true,
+    libs: ['multiproc', 'atomics'],
+    labels: { atomics: 'Atomics.add' },
+    note: 'Uncontended. Atomics.add: the same loop calling Atomics.add on an Int32Array over a SharedArrayBuffer, the most any wrapper around it can reach (for information). Every run checks that the counter ends at exactly 5M.',
+    targets: [{ absolute: 20e6, text: '≥ 20M ops/s' }],
   },
 ];

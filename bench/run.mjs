@@ -4,12 +4,12 @@
 // A filtered run writes only bench/.work/results.json; a full run also bench/results.{md,svg}.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CHILD_TIMEOUT_MS, JS_LIBS, LABELS, QUIET_WAIT_PER_ROW_MS, QUIET_WAIT_TOTAL_MS, RUNS, SCENARIOS, WARMUP } from './config.mjs';
+import { CHILD_TIMEOUT_MS, JS_LIBS, QUIET_WAIT_PER_ROW_MS, QUIET_WAIT_TOTAL_MS, RUNS, SCENARIOS, WARMUP, labelOf } from './config.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { waitQuiet } from './lib/quiet.mjs';
 import { runChild } from './lib/spawn.mjs';
 import { fmt, median } from './lib/stats.mjs';
-import { evaluateTarget } from './lib/target.mjs';
+import { describeTarget, evaluateTarget } from './lib/target.mjs';
 import { writeReport } from './report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -18,8 +18,10 @@ const only = flags.only?.split(',');
 const runs = Number(flags.runs ?? RUNS);
 
 const info = machineInfo(root, JS_LIBS);
-const libs = [...JS_LIBS, ...(info.python ? ['python'] : [])].filter((l) => !flags.libs || flags.libs.split(',').includes(l));
 const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.id));
+// Every pool library and Python, unless the scenario lists its own.
+const libsOf = (sc) =>
+  (sc.libs ?? [...JS_LIBS, 'python']).filter((l) => (l !== 'python' || info.python) && (!flags.libs || flags.libs.split(',').includes(l)));
 
 // One child for the whole series, or (freshPerRun) one child per run, warm-ups discarded.
 async function measure(sc, lib) {
@@ -43,7 +45,7 @@ const results = [];
 for (const sc of scenarios) {
   console.log(`\n## ${sc.title} [${sc.unit}${sc.higherIsBetter ? ', higher is better' : ', lower is better'}]`);
   const rows = {};
-  for (const lib of libs) {
+  for (const lib of libsOf(sc)) {
     // Wait for other processes to calm down, within a budget that keeps the run near 10 min.
     const waitStart = performance.now();
     const busy = await waitQuiet({ maxWaitMs: Math.min(QUIET_WAIT_PER_ROW_MS, quietBudgetMs) });
@@ -58,13 +60,12 @@ for (const sc of scenarios) {
       ? `${fmt(r.median).padStart(8)}  (min ${fmt(Math.min(...r.values))}, max ${fmt(Math.max(...r.values))}, n=${r.values.length})`
       : r.skipped ? `skipped: ${r.skipped}` : `ERROR: ${r.error}`;
     const warn = busy > 0.15 ? ` (machine ${(busy * 100).toFixed(0)}% busy before this run)` : '';
-    console.log(`  ${LABELS[lib].padEnd(12)} ${shown}  [${secs} s]${warn}`);
+    console.log(`  ${labelOf(sc, lib).padEnd(17)} ${shown}  [${secs} s]${warn}`);
   }
   const medians = Object.fromEntries(Object.entries(rows).map(([l, r]) => [l, r.median]));
-  const target = evaluateTarget(sc, medians);
-  const ratio = target.ratio != null ? `${target.ratio.toFixed(2)}× ${target.refName}` : target.why;
-  console.log(`  target: multiproc ${target.text} → ${ratio} → ${target.status}`);
-  results.push({ id: sc.id, rows, target });
+  const targets = sc.targets.map((t) => evaluateTarget(sc, t, medians));
+  for (const t of targets) console.log(`  target: multiproc ${t.text} → ${describeTarget(sc, t)} → ${t.status}`);
+  results.push({ id: sc.id, rows, targets });
 }
 
 const out = { info, runs, warmup: WARMUP, command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`, seconds: Math.round((performance.now() - t0) / 1000), results };

@@ -1,7 +1,7 @@
 // multiproc through its public API, loaded the way a CommonJS user would (require('multiproc')).
 import { createRequire } from 'node:module';
 
-const { Pool } = createRequire(import.meta.url)('../..');
+const { Pool, Value, RawValue, Lock } = createRequire(import.meta.url)('../..');
 
 // Inline task functions, shipped by source text. Same bodies as lib/tasks.mjs; kept as
 // constants so each distinct source is compiled once per worker, as a user's lambda would be.
@@ -31,4 +31,41 @@ export function map(pool, task, xs) {
 
 export function destroy(pool) {
   return pool.terminate();
+}
+
+// Shared-memory scenarios. Shipped by source like TASKS: the task waits until both tasks
+// are running (so both loops start together), then times only its own loop.
+const lockedIncrements = (v, ready, n) => {
+  const lock = v.getLock();
+  ready.add(1);
+  const deadline = Date.now() + 10_000;
+  while (ready.value < 2) {
+    if (Date.now() > deadline) throw new Error('the other task never started');
+  }
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    lock.acquireSync();
+    v.value += 1;
+    lock.release();
+  }
+  return performance.now() - t0;
+};
+
+// One Value with an explicit Lock (or its default RLock) that both of the pool's workers
+// increment, n times each.
+export function lockedCounter(pool, { defaultLock = false } = {}) {
+  const v = defaultLock ? new Value('i', 0) : new Value('i', 0, { lock: new Lock() });
+  const ready = new RawValue('i', 0);
+  return {
+    async run(n) {
+      v.value = 0;
+      ready.value = 0;
+      const loopMs = await Promise.all([pool.apply(lockedIncrements, [v, ready, n]), pool.apply(lockedIncrements, [v, ready, n])]);
+      return { loopMs, value: v.value };
+    },
+  };
+}
+
+export function sharedCounter() {
+  return new Value('i', 0);
 }

@@ -17,11 +17,11 @@ export async function settledRss() {
   return process.memoryUsage.rss();
 }
 
-// Human formatting: 3 significant digits, k/M suffixes for big rates.
-export function fmt(v) {
+// Human formatting: 3 significant digits (or `digits`), k/M suffixes for big rates.
+export function fmt(v, digits = 3) {
   if (v == null || Number.isNaN(v)) return '-';
   const a = Math.abs(v);
-  if (a >= 1e6) return `${(v / 1e6).toPrecision(3)}M`;
-  if (a >= 1e4) return `${(v / 1e3).toPrecision(3)}k`;
-  return Number(v.toPrecision(3)).toString();
+  if (a >= 1e6) return `${(v / 1e6).toPrecision(digits)}M`;
+  if (a >= 1e4) return `${(v / 1e3).toPrecision(digits)}k`;
+  return Number(v.toPrecision(digits)).toString();
 }

@@ -1,24 +1,20 @@
 // results.md: machine and method, a targets summary, then one table per scenario.
-import { LABELS, SCENARIOS } from '../config.mjs';
+import { SCENARIOS, labelOf } from '../config.mjs';
 import { fmt } from '../lib/stats.mjs';
+import { describeTarget } from '../lib/target.mjs';
 
 const scenarioOf = (id) => SCENARIOS.find((s) => s.id === id);
 
-// Two decimals, or three where two would print the target itself on a miss (1.00× ≤ 1×).
-const ratioDigits = (t) => (t.ratio.toFixed(2) === Number(t.factor).toFixed(2) ? t.ratio.toFixed(3) : t.ratio.toFixed(2));
-
-function ratioText(t) {
-  if (t.ratio == null) return `— (${t.why})`;
-  return `${ratioDigits(t)}× ${t.refName === 'serial' ? 'serial' : LABELS[t.refName]} (need ${t.op} ${t.factor}×)`;
-}
-
+// One line per target: a scenario may have several (each against its own reference).
 function summary(results) {
   const lines = ['| scenario | target for multiproc | multiproc | reference | ratio | result |', '|---|---|---|---|---|---|'];
-  for (const { id, target: t } of results) {
+  for (const { id, targets } of results) {
     const sc = scenarioOf(id);
-    const ref = t.refName && t.refName !== 'serial' ? `${LABELS[t.refName]} ${fmt(t.ref)} ${sc.unit}` : t.refName === 'serial' ? 'serial loop = 1×' : '—';
-    const mine = t.mine != null ? `${fmt(t.mine)} ${sc.unit}` : '—';
-    lines.push(`| ${sc.title} | ${t.text} | ${mine} | ${ref} | ${ratioText(t)} | **${t.status}** |`);
+    for (const t of targets) {
+      const ref = t.refName ? `${labelOf(sc, t.refName)} ${fmt(t.ref)} ${sc.unit}` : t.threshold != null ? 'fixed target' : '—';
+      const mine = t.mine != null ? `${fmt(t.mine)} ${sc.unit}` : '—';
+      lines.push(`| ${sc.title} | ${t.text} | ${mine} | ${ref} | ${describeTarget(sc, t)} | **${t.status}** |`);
+    }
   }
   return lines.join('\n');
 }
@@ -30,7 +26,7 @@ function extraText(r) {
   return parts.join(', ');
 }
 
-function scenarioTable({ id, rows, target }) {
+function scenarioTable({ id, rows, targets }) {
   const sc = scenarioOf(id);
   const best = bestMedian(sc, rows);
   const out = [
@@ -43,15 +39,15 @@ function scenarioTable({ id, rows, target }) {
   ];
   for (const [lib, r] of Object.entries(rows)) {
     if (!r.values) {
-      out.push(`| ${LABELS[lib]} | ${r.skipped ? 'skipped' : 'error'} | | | | | ${(r.skipped ?? r.error ?? '').replace(/\|/g, '\\|')} |`);
+      out.push(`| ${labelOf(sc, lib)} | ${r.skipped ? 'skipped' : 'error'} | | | | | ${(r.skipped ?? r.error ?? '').replace(/\|/g, '\\|')} |`);
       continue;
     }
     const rel = sc.higherIsBetter ? r.median / best : best / r.median;
     out.push(
-      `| ${lib === 'multiproc' ? '**multiproc**' : LABELS[lib]} | ${fmt(r.median)} | ${fmt(Math.min(...r.values))} | ${fmt(Math.max(...r.values))} | ${r.values.length} | ${(rel * 100).toFixed(0)}% | ${extraText(r)} |`,
+      `| ${lib === 'multiproc' ? '**multiproc**' : labelOf(sc, lib)} | ${fmt(r.median)} | ${fmt(Math.min(...r.values))} | ${fmt(Math.max(...r.values))} | ${r.values.length} | ${(rel * 100).toFixed(0)}% | ${extraText(r)} |`,
     );
   }
-  out.push('', `Target: multiproc ${target.text} → ${ratioText(target)} → **${target.status}**`, '');
+  out.push('', ...targets.flatMap((t) => [`Target: multiproc ${t.text} → ${describeTarget(sc, t)} → **${t.status}**`, '']));
   return out.join('\n');
 }
 

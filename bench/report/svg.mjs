@@ -1,7 +1,7 @@
 // results.svg: one group of horizontal bars per scenario, each normalized to the best
 // library of that scenario (for "lower is better" the bar is best/value, so longer is
-// always better), labelled with the real values; a dashed line marks multiproc's target.
-import { LABELS, SCENARIOS } from '../config.mjs';
+// always better), labelled with the real values; a dashed line marks each of multiproc's targets.
+import { SCENARIOS, labelOf } from '../config.mjs';
 import { fmt } from '../lib/stats.mjs';
 import { bestMedian } from './markdown.mjs';
 
@@ -17,27 +17,32 @@ const COLORS = {
   poolifier: '#15aabf',
   tinypool: '#82c91e',
   workerpool: '#be4bdb',
+  'multiproc-rlock': '#ffa94d',
+  atomics: '#495057',
   python: '#3776ab',
 };
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function group({ id, rows, target }, y0) {
+function group({ id, rows, targets }, y0) {
   const sc = SCENARIOS.find((s) => s.id === id);
   const parts = [];
-  const sub = `${sc.unit}, ${sc.higherIsBetter ? 'higher' : 'lower'} is better; multiproc target ${target.text}: `;
-  const color = { PASS: '#2b8a3e', MISS: '#c92a2a' }[target.status] ?? '#868e96';
+  const statuses = targets.map((t) => {
+    const color = { PASS: '#2b8a3e', MISS: '#c92a2a' }[t.status] ?? '#868e96';
+    return `${esc(t.text)}: <tspan font-weight="bold" fill="${color}">${t.status}</tspan>`;
+  });
+  const sub = `${sc.unit}, ${sc.higherIsBetter ? 'higher' : 'lower'} is better; multiproc target${targets.length > 1 ? 's' : ''} `;
   parts.push(`<text x="10" y="${y0 + 14}" font-weight="bold">${esc(sc.title)}</text>`);
-  parts.push(`<text x="10" y="${y0 + 30}" fill="#495057">${esc(sub)}<tspan font-weight="bold" fill="${color}">${target.status}</tspan></text>`);
+  parts.push(`<text x="10" y="${y0 + 30}" fill="#495057">${esc(sub)}${statuses.join(', ')}</text>`);
   let y = y0 + 40;
   const best = bestMedian(sc, rows);
   const score = (v) => (sc.higherIsBetter ? v : 1 / v);
-  // The target line can lie beyond the best bar: scale to whichever is further.
-  const targetValue = target.ref != null ? target.ref * target.factor : null;
-  const scale = Math.max(score(best ?? 1), targetValue ? score(targetValue) : 0);
+  // A target line can lie beyond the best bar: scale to whichever is further.
+  const lines = targets.filter((t) => t.threshold != null);
+  const scale = Math.max(score(best ?? 1), ...lines.map((t) => score(t.threshold)));
   const top = y;
   for (const [lib, r] of Object.entries(rows)) {
-    parts.push(`<text x="${LABEL_W}" y="${y + 12}" text-anchor="end">${esc(LABELS[lib])}</text>`);
+    parts.push(`<text x="${LABEL_W}" y="${y + 12}" text-anchor="end">${esc(labelOf(sc, lib))}</text>`);
     if (r.median == null) {
       parts.push(`<text x="${BAR_X}" y="${y + 12}" fill="#868e96">${esc(r.skipped ? 'skipped: ' + r.skipped : 'error')}</text>`);
     } else {
@@ -47,12 +52,14 @@ function group({ id, rows, target }, y0) {
     }
     y += BAR_H + GAP;
   }
-  if (targetValue) {
-    const x = (BAR_X + (score(targetValue) / scale) * BAR_MAX).toFixed(1);
-    parts.push(`<line x1="${x}" y1="${top - 3}" x2="${x}" y2="${y - GAP + 3}" stroke="#212529" stroke-dasharray="4 3" opacity="0.6"/>`);
-    parts.push(`<text x="${x}" y="${y - GAP + 14}" text-anchor="middle" font-size="10" fill="#495057">target</text>`);
-    y += 12;
-  }
+  // Several targets: each line says which, its label one row lower than the last.
+  lines.forEach((t, i) => {
+    const x = (BAR_X + (score(t.threshold) / scale) * BAR_MAX).toFixed(1);
+    const label = lines.length > 1 && t.refName ? `${t.factor}× ${labelOf(sc, t.refName)}` : 'target';
+    parts.push(`<line x1="${x}" y1="${top - 3}" x2="${x}" y2="${y - GAP + 3 + i * 12}" stroke="#212529" stroke-dasharray="4 3" opacity="0.6"/>`);
+    parts.push(`<text x="${x}" y="${y - GAP + 14 + i * 12}" text-anchor="middle" font-size="10" fill="#495057">${esc(label)}</text>`);
+  });
+  y += 12 * lines.length;
   return { svg: parts.join('\n'), height: y - y0 + 14 };
 }
 
@@ -70,7 +77,7 @@ export function toSvg({ info, results }) {
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="20" font-size="14" font-weight="bold">${esc(head)}</text>`,
     ...body,
-    `<text x="10" y="${y + 6}" fill="#868e96">Bars normalized to the best library per scenario (longer is better); dashed line: multiproc's target.</text>`,
+    `<text x="10" y="${y + 6}" fill="#868e96">Bars normalized to the best library per scenario (longer is better); dashed lines: multiproc's targets.</text>`,
     '</svg>',
     '',
   ].join('\n');
