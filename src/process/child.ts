@@ -4,7 +4,6 @@
 import { inspect } from 'node:util';
 import { workerData } from 'node:worker_threads';
 import { reviveShared } from '../shared/handles';
-import '../shared/index';
 import type { Event } from '../sync/event';
 import type { Value } from '../shared_memory/value';
 import { importParentPreloads, loadFunction } from '../worker/compile';

@@ -32,7 +32,23 @@ export function isShareable(value: unknown): value is Shareable {
   return typeof value === 'object' && value !== null && typeof (value as Shareable)[kShare] === 'function';
 }
 
+/** Where each kind registers itself, loaded on first use: a worker pays for
+ *  loading only the kinds it receives. */
+const KIND_MODULES: Record<string, string> = {
+  Lock: '../sync/lock', RLock: '../sync/lock',
+  Semaphore: '../sync/semaphore', BoundedSemaphore: '../sync/semaphore',
+  Event: '../sync/event', Condition: '../sync/condition', Barrier: '../sync/barrier',
+  Value: '../shared_memory/value', SharedArray: '../shared_memory/array',
+  Queue: '../queues/queue', JoinableQueue: '../queues/queue', SimpleQueue: '../queues/queue',
+  Connection: '../queues/pipe',
+  DictProxy: '../manager/dict', ListProxy: '../manager/list', Namespace: '../manager/namespace',
+};
+
 export function revive(record: ShareRecord): unknown {
+  if (!revivers.has(record.kind) && Object.hasOwn(KIND_MODULES, record.kind)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(KIND_MODULES[record.kind]);
+  }
   const reviver = revivers.get(record.kind);
   if (!reviver) throw new Error(`cannot receive a shared ${record.kind}: this thread does not know that kind`);
   return reviver(record);

@@ -43,6 +43,9 @@ export class Value<T extends number | bigint | string = number> implements Share
   readonly #memory: NativeSharedMemory;
   readonly #cells: Cells;
   readonly #atomic: boolean;
+  /** Range of a non-bigint integer code (for the setter's fast path). */
+  readonly #min: number | undefined;
+  readonly #max: number | undefined;
   readonly #lock: Lock | RLock | undefined;
 
   constructor(code: string, initial?: T, options?: LockOption) {
@@ -52,6 +55,9 @@ export class Value<T extends number | bigint | string = number> implements Share
     this.#lock = resolveLock(options, where);
     ({ memory: this.#memory, cells: this.#cells } = sharedCells(this.#type, 1));
     this.#atomic = this.#type.integer;
+    const smallInteger = this.#type.integer && !this.#type.bigint;
+    this.#min = smallInteger ? (this.#type.min as number) : undefined;
+    this.#max = smallInteger ? (this.#type.max as number) : undefined;
     if (stored !== undefined) this.#write(stored);
   }
 
@@ -65,7 +71,12 @@ export class Value<T extends number | bigint | string = number> implements Share
   }
 
   set value(value: T) {
-    this.#write(toStored(this.#type, value, `${this.constructor.name}.value`));
+    // The common case first: an in-range integer for a 32-bit-or-smaller code.
+    if (this.#min !== undefined && typeof value === 'number' && value >= this.#min && value <= this.#max! && Number.isInteger(value)) {
+      Atomics.store(this.#cells as Int32Array, 0, value);
+      return;
+    }
+    this.#write(toStored(this.#type, value, 'Value.value'));
   }
 
   #write(stored: number | bigint): void {

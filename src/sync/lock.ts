@@ -7,9 +7,15 @@ import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, 
 const STATE = 0;
 const OWNER = 1;
 const COUNT = 2;
+/** Waiters parked or queued in the core (see crates/core/src/sync/lock.rs). */
+const WAITERS = 3;
 const UNLOCKED = 0;
 const LOCKED = 1;
 const CONTENDED = 2;
+
+/** Checks of the lock word before a blocking acquire parks the thread. */
+const SPINS = 100;
+const NO_OPTIONS: BlockingOptions = {};
 
 /** This thread, as an RLock owner (0 means no owner). */
 const SELF = threadId + 1;
@@ -28,8 +34,16 @@ abstract class LockBase implements Shareable {
 
   /** Takes the lock word, blocking as asked. */
   protected take(options: BlockingOptions): boolean {
-    if (Atomics.compareExchange(this.words, STATE, UNLOCKED, LOCKED) === UNLOCKED) return true;
+    const words = this.words;
+    if (Atomics.compareExchange(words, STATE, UNLOCKED, LOCKED) === UNLOCKED) return true;
     if (options.block === false) return false;
+    // Locks are mostly held briefly: a short spin usually gets the lock
+    // without the cost of parking and waking a thread.
+    for (let spin = 0; spin < SPINS; spin++) {
+      if (Atomics.load(words, STATE) === UNLOCKED && Atomics.compareExchange(words, STATE, UNLOCKED, LOCKED) === UNLOCKED) {
+        return true;
+      }
+    }
     return waitSync((ms) => this.native.acquireSlice(ms), options.timeout);
   }
 
@@ -50,7 +64,7 @@ abstract class LockBase implements Shareable {
   protected put(): void {
     const previous = Atomics.exchange(this.words, STATE, UNLOCKED);
     if (previous === UNLOCKED) throw new Error('release of an unlocked lock: acquire it first');
-    if (previous === CONTENDED) {
+    if (previous === CONTENDED && Atomics.load(this.words, WAITERS) > 0) {
       this.native.wake();
       deliverPendingWakes();
     }
@@ -95,7 +109,7 @@ export class Lock extends LockBase {
   }
 
   acquireSync(options?: number | BlockingOptions): boolean {
-    return this.take(options === undefined ? {} : blockingOptions(options, 'Lock.acquireSync'));
+    return this.take(options === undefined ? NO_OPTIONS : blockingOptions(options, 'Lock.acquireSync'));
   }
 
   release(): void {
@@ -124,7 +138,7 @@ export class RLock extends LockBase {
   }
 
   acquireSync(options?: number | BlockingOptions): boolean {
-    const parsed = options === undefined ? {} : blockingOptions(options, 'RLock.acquireSync');
+    const parsed = options === undefined ? NO_OPTIONS : blockingOptions(options, 'RLock.acquireSync');
     if (this.reenter()) return true;
     return this.take(parsed) && this.own();
   }

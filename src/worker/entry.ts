@@ -3,7 +3,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { native, type TakenJob } from '../native';
 import { reviveShared } from '../shared/handles';
-import '../shared/index';
 import { toErrorRecord } from '../transfer/remote_error';
 import { CallMode, decodeJob, encodeResults, type ItemErrors } from '../transfer/codec';
 import { RESULT_BELL, TASK_BELL, type WorkerMessage, type WorkerStart } from '../pool/wire';

@@ -11,8 +11,11 @@ const LOCKED: i32 = 1;
 const CONTENDED: i32 = 2;
 
 /// Word 0 is the lock state; words 1 and 2 are free for the JS side (RLock
-/// keeps its owner and count there).
+/// keeps its owner and count there); word 3 counts the waiters parked or
+/// queued, so a releaser that finds the lock contended calls [`Lock::wake`]
+/// only if someone actually waits.
 pub const LOCK_WORDS: usize = 4;
+const WAITERS: usize = 3;
 
 /// `release` of a lock nobody holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,11 +76,28 @@ impl Lock {
   /// Blocks until acquired or `until`.
   pub fn acquire_until(&self, until: Instant) -> Acquire {
     let state = self.state();
+    let waiting = self.memory.word(WAITERS);
     loop {
       if state.swap(CONTENDED, Acq) == UNLOCKED {
         return Acquire::Acquired;
       }
-      if self.waiters.park(|| state.load(SeqCst) == CONTENDED, until) == Parked::Elapsed {
+      // Counted in before the check: a releaser that reads no waiters has
+      // already unlocked, and then the check finds the lock free.
+      let parked = self.waiters.park(
+        || {
+          waiting.fetch_add(1, SeqCst);
+          let wait = state.load(SeqCst) == CONTENDED;
+          if !wait {
+            waiting.fetch_sub(1, SeqCst);
+          }
+          wait
+        },
+        until,
+      );
+      if parked != Parked::NotNeeded {
+        waiting.fetch_sub(1, SeqCst);
+      }
+      if parked == Parked::Elapsed {
         return Acquire::Elapsed;
       }
     }
@@ -87,9 +107,15 @@ impl Lock {
   /// been handed to this waiter (it then owns the lock).
   pub fn acquire_async(&self, callback: AsyncCallback) -> Started {
     let mut acquired = false;
+    let waiting = self.memory.word(WAITERS);
     let queued = self.waiters.enqueue(
       || {
+        // Counted in before the lock is marked contended (see acquire_until).
+        waiting.fetch_add(1, SeqCst);
         acquired = self.mark_contended_or_take();
+        if acquired {
+          waiting.fetch_sub(1, SeqCst);
+        }
         !acquired
       },
       callback,
@@ -129,14 +155,25 @@ impl Lock {
 
   /// Withdraws a queued async waiter; false if the lock was already handed to it.
   pub fn cancel(&self, id: u64) -> bool {
-    self.waiters.remove(id)
+    let removed = self.waiters.remove(id);
+    if removed {
+      self.memory.word(WAITERS).fetch_sub(1, SeqCst);
+    }
+    removed
+  }
+
+  /// Waiters parked or queued now (the JS releaser reads word 3 directly).
+  pub fn waiting(&self) -> i32 {
+    self.memory.word(WAITERS).load(SeqCst)
   }
 
   pub fn release(&self) -> Result<(), NotLocked> {
     match self.state().swap(UNLOCKED, Release) {
       UNLOCKED => Err(NotLocked),
       CONTENDED => {
-        self.wake();
+        if self.waiting() > 0 {
+          self.wake();
+        }
         Ok(())
       }
       _ => Ok(()),
@@ -150,7 +187,11 @@ impl Lock {
       1,
       || {},
       |is_async| {
-        if !is_async || self.mark_contended_or_take() {
+        if !is_async {
+          // A thread counts itself out when it returns from parking.
+          Decision::Deliver(Outcome::Woken)
+        } else if self.mark_contended_or_take() {
+          self.memory.word(WAITERS).fetch_sub(1, SeqCst);
           Decision::Deliver(Outcome::Woken)
         } else {
           Decision::Stop
