@@ -10,9 +10,11 @@ export const LABELS = {
   workerpool: 'workerpool',
   'multiproc-rlock': 'multiproc (RLock)',
   atomics: 'Atomics',
+  workers: 'worker_threads',
   python: 'Python Pool',
 };
-// A scenario may run its own list of libraries (`libs`) and name them its own way (`labels`).
+// A scenario may run its own list of libraries (`libs`) and name them its own way (`labels`);
+// `python` names its script in bench/python/ when that is not the scenario's id.
 export const labelOf = (sc, lib) => sc.labels?.[lib] ?? LABELS[lib];
 
 export const RUNS = 5; // timed runs per library; the median is reported
@@ -92,5 +94,52 @@ export const SCENARIOS = [
     labels: { atomics: 'Atomics.add' },
     note: 'Uncontended. Atomics.add: the same loop calling Atomics.add on an Int32Array over a SharedArrayBuffer, the most any wrapper around it can reach (for information). Every run checks that the counter ends at exactly 5M.',
     targets: [{ absolute: 20e6, text: '≥ 20M ops/s' }],
+  },
+  {
+    id: 'queue',
+    title: '200k small ints through a Queue, one worker to another',
+    unit: 'items/s',
+    higherIsBetter: true,
+    libs: ['multiproc', 'workers', 'python'],
+    labels: { workers: 'MessagePort', python: 'Python Queue' },
+    python: 'mp_queue', // not queue.py: that would shadow Python's own queue module
+    runs: { multiproc: 9, workers: 9, python: 5 },
+    note: "multiproc: one pool task runs `q.putSync(i)` for i < 200k, another `q.getSync()` 200k times, on one `new Queue()` passed to both with `pool.apply(fn, [q, n])`. MessagePort: one plain worker_threads worker posts the same ints on its end of a MessageChannel, another receives them (`port.on('message')`). Python Queue: `multiprocessing.Queue`, one process `put`s, another `get`s. Only the loops are timed: both sides wait for each other (a shared ready count; a Barrier in Python), start together and time their own loop; rate = 200k / the slower loop (loopMs; the receiver's, go → last item received). Every run checks that exactly 0..199,999 arrived in order and nothing was left.",
+    targets: [
+      { ref: ['workers'], factor: 1.5, text: '≥ 1.5× a MessagePort stream' },
+      { ref: ['python'], factor: 10, text: '≥ 10× Python multiprocessing.Queue' },
+    ],
+  },
+  {
+    id: 'manager-dict',
+    title: 'Manager dict: d.set(k, v) from 2 workers, 2 × 50k distinct keys',
+    unit: 'ops/s',
+    higherIsBetter: true,
+    libs: ['multiproc', 'python'],
+    labels: { python: 'Python Manager' },
+    runs: { python: 3 }, // ~3 s a run
+    note: "multiproc: `new Manager().dict()` passed to 2 pool tasks, each running `d.set(`w${w}-${i}`, i)` for i < 50k. Python: `Manager().dict()` passed to 2 processes, each `d[f'w{w}-{i}'] = i`. Both sides start together and time only their own loop; rate = 100k / the slower loop (loopMs). Every run checks, untimed, all 100k keys and values.",
+    targets: [{ ref: ['python'], factor: 10, text: '≥ 10× Python Manager().dict()' }],
+  },
+  {
+    id: 'queue-bytes',
+    title: 'One 64 MiB Float64Array through a Queue, main thread to a worker',
+    unit: 'GB/s',
+    higherIsBetter: true,
+    libs: ['multiproc'],
+    runs: { multiproc: 9 },
+    note: 'For information. `q.putSync(a)` on the main thread, `q.getSync()` in a pool task already waiting for it; timed from just before the put until the get returned (performance.timeOrigin + performance.now() on both threads); GB = 10⁹ bytes. Every run checks every element, untimed.',
+    targets: [],
+  },
+  {
+    id: 'process',
+    title: 'Empty Process: start() to join()',
+    unit: 'ms',
+    higherIsBetter: false,
+    libs: ['multiproc', 'workers', 'python'],
+    labels: { workers: 'bare Worker', python: 'Python Process' },
+    runs: { multiproc: 15, workers: 15, python: 15 },
+    note: "multiproc: `const p = new Process({ target: () => {} }); p.start(); await p.join()` (thread context). bare Worker: `new Worker(emptyFile)` until its `exit` event. Python: `Process(target=f).start(); p.join()` (fork). Library already loaded, one at a time.",
+    targets: [{ ref: ['workers'], factor: 1.2, text: '≤ 1.2× a bare Worker' }],
   },
 ];

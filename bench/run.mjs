@@ -27,7 +27,7 @@ const libsOf = (sc) =>
 async function measure(sc, lib) {
   const n = sc.runs?.[lib] ?? runs;
   const cmd = lib === 'python' ? 'python3' : process.execPath;
-  const script = lib === 'python' ? [`bench/python/${sc.id}.py`] : ['--expose-gc', 'bench/child.mjs', sc.id, lib];
+  const script = lib === 'python' ? [`bench/python/${sc.python ?? sc.id}.py`] : ['--expose-gc', 'bench/child.mjs', sc.id, lib];
   const opts = { cwd: root, timeout: CHILD_TIMEOUT_MS };
   if (!sc.freshPerRun) return runChild(cmd, [...script, String(n), String(WARMUP)], opts);
   const values = [];

@@ -19,6 +19,7 @@ const COLORS = {
   workerpool: '#be4bdb',
   'multiproc-rlock': '#ffa94d',
   atomics: '#495057',
+  workers: '#868e96',
   python: '#3776ab',
 };
 

@@ -1,0 +1,1 @@
+// An empty worker file: the bare-Worker baseline of the `process` scenario.
