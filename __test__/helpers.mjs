@@ -1,4 +1,12 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as mp from '../index.mjs';
 import { Pool } from '../index.mjs';
+
+const PACKAGE_URL = new URL('../index.mjs', import.meta.url).href;
 
 /** Runs `body` with a fresh pool and always terminates it, as `await using` would
  *  (Node 20 cannot parse `await using` in plain JavaScript). */
@@ -9,4 +17,33 @@ export async function withPool(options, body) {
   } finally {
     await pool.terminate();
   }
+}
+
+/** Longest a child script may run before it counts as hung (it is killed). */
+export const CHILD_DEADLINE_MS = 30_000;
+
+/**
+ * Runs `body` as an ES module in a fresh `node`, with every export of the
+ * package in scope, and reports how it ended. `after` removes the scripts.
+ */
+export function childScripts(after) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-child-'));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let count = 0;
+  return function runChild(body) {
+    const file = path.join(dir, `case-${++count}.mjs`);
+    fs.writeFileSync(file, `import * as mp from ${JSON.stringify(PACKAGE_URL)}\nconst { ${Object.keys(mp).filter((n) => n !== 'default').join(', ')} } = mp\n${body}`);
+    return new Promise((resolve) => {
+      execFile(process.execPath, [file], { timeout: CHILD_DEADLINE_MS, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+        resolve({ code: error ? error.code : 0, killed: Boolean(error?.killed), stdout: stdout.trim(), stderr });
+      });
+    });
+  };
+}
+
+/** The child exited by itself, with code 0, printing exactly `stdout`. */
+export function assertExited(result, stdout) {
+  assert.equal(result.killed, false, `the child did not exit by itself within ${CHILD_DEADLINE_MS} ms\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  assert.equal(result.code, 0, `exit code ${result.code}\nstderr: ${result.stderr}`);
+  assert.equal(result.stdout, stdout);
 }

@@ -6,14 +6,10 @@
 // settling), never by how long they took; sleeps only let things settle.
 import test, { after } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool, Pipe, Connection, EOFError, TimeoutError, Event, Lock, Queue, Value, Manager } from '../index.mjs'
-import { withPool } from './helpers.mjs'
+import { assertExited, childScripts, withPool } from './helpers.mjs'
 
 const T = { timeout: 60000 }
 /** The package's CommonJS entry, for `require()` inside inline tasks. */
@@ -464,27 +460,7 @@ test('pool.terminate() stops a worker blocked in recvSync / pollSync; the pipe s
 
 // ======================================================== exit by itself
 
-const packageUrl = new URL('../index.mjs', import.meta.url).href
-const scriptDir = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-pipe-'))
-after(() => fs.rmSync(scriptDir, { recursive: true, force: true }))
-let scripts = 0
-const DEADLINE_MS = 30000
-
-function runChild(body) {
-  const file = path.join(scriptDir, `case-${++scripts}.mjs`)
-  fs.writeFileSync(file, `import * as mp from ${JSON.stringify(packageUrl)}\nconst { Pool, Pipe } = mp\n${body}`)
-  return new Promise((resolve) => {
-    execFile(process.execPath, [file], { timeout: DEADLINE_MS, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      resolve({ code: error ? error.code : 0, killed: Boolean(error?.killed), stdout: stdout.trim(), stderr })
-    })
-  })
-}
-
-function assertExited(result, stdout) {
-  assert.equal(result.killed, false, `the child did not exit by itself within ${DEADLINE_MS} ms\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
-  assert.equal(result.code, 0, `exit code ${result.code}\nstderr: ${result.stderr}`)
-  assert.equal(result.stdout, stdout)
-}
+const runChild = childScripts(after)
 
 test('exit by itself: pending recv()/recvBytes() on a pipe a pool used do not keep the process alive', T, async () => {
   assertExited(await runChild(`

@@ -6,11 +6,8 @@
 // count), never by how long they took; sleeps only let things settle.
 import test, { after } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -18,7 +15,7 @@ import {
   Pool, Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier,
   BrokenBarrierError, TimeoutError, Value, RawValue, SharedArray,
 } from '../index.mjs'
-import { withPool } from './helpers.mjs'
+import { assertExited, childScripts, withPool } from './helpers.mjs'
 
 // Set before any worker starts (see memory.test.mjs).
 v8.setFlagsFromString('--expose-gc')
@@ -987,27 +984,7 @@ test('pool.terminate() stops workers blocked in acquireSync / waitSync / barrier
 
 // ======================================================== exit by itself
 
-const packageUrl = new URL('../index.mjs', import.meta.url).href
-const scriptDir = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-sync-'))
-after(() => fs.rmSync(scriptDir, { recursive: true, force: true }))
-let scripts = 0
-const DEADLINE_MS = 30000
-
-function runChild(body) {
-  const file = path.join(scriptDir, `case-${++scripts}.mjs`)
-  fs.writeFileSync(file, `import * as mp from ${JSON.stringify(packageUrl)}\nconst { Pool, Lock, RLock, Event, Semaphore, Condition, Barrier, Value } = mp\n${body}`)
-  return new Promise((resolve) => {
-    execFile(process.execPath, [file], { timeout: DEADLINE_MS, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      resolve({ code: error ? error.code : 0, killed: Boolean(error?.killed), stdout: stdout.trim(), stderr })
-    })
-  })
-}
-
-function assertExited(result, stdout) {
-  assert.equal(result.killed, false, `the child did not exit by itself within ${DEADLINE_MS} ms\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
-  assert.equal(result.code, 0, `exit code ${result.code}\nstderr: ${result.stderr}`)
-  assert.equal(result.stdout, stdout)
-}
+const runChild = childScripts(after)
 
 test('exit by itself: a pending lock.acquire() on a held lock does not keep the process alive', T, async () => {
   assertExited(await runChild(`
