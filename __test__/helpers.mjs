@@ -3,10 +3,23 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import * as mp from '../index.mjs';
 import { Pool } from '../index.mjs';
 
 const PACKAGE_URL = new URL('../index.mjs', import.meta.url).href;
+
+/** The package's CommonJS entry, for `require()` inside inline tasks. */
+export const PKG = fileURLToPath(new URL('../index.js', import.meta.url));
+
+/** Whether `promise` has settled (after letting pending callbacks run). */
+export async function settled(promise, settleMs = 50) {
+  let done = false;
+  promise.then(() => { done = true; }, () => { done = true; });
+  await sleep(settleMs);
+  return done;
+}
 
 /** Runs `body` with a fresh pool and always terminates it, as `await using` would
  *  (Node 20 cannot parse `await using` in plain JavaScript). */

@@ -5,14 +5,11 @@
 // Every operation is atomic; a value read out of a proxy is a copy.
 import test from 'node:test'
 import assert from 'node:assert/strict'
-import { fileURLToPath } from 'node:url'
 import * as mp from '../index.mjs'
-import { withPool } from './helpers.mjs'
+import { PKG, withPool } from './helpers.mjs'
 
 const { Manager, DictProxy, ListProxy } = mp
 const T = { timeout: 60000 }
-/** The package's CommonJS entry, for `require()` inside inline tasks. */
-const PKG = fileURLToPath(new URL('../index.js', import.meta.url))
 
 /** Runs `body` with a fresh manager and always shuts it down. */
 async function withManager(body) {

@@ -6,25 +6,15 @@
 // settling), never by how long they took; sleeps only let things settle.
 import test, { after } from 'node:test'
 import assert from 'node:assert/strict'
-import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   Pool, Queue, JoinableQueue, SimpleQueue, Empty, Full, Lock, Event, Value, Pipe, Manager,
 } from '../index.mjs'
-import { assertExited, childScripts, withPool } from './helpers.mjs'
+import { PKG, assertExited, childScripts, settled, withPool } from './helpers.mjs'
 
 const T = { timeout: 60000 }
 const LONG = { timeout: 120000 }
-/** The package's CommonJS entry, for `require()` inside inline tasks. */
-const PKG = fileURLToPath(new URL('../index.js', import.meta.url))
 
-/** Whether `promise` has settled (after letting pending callbacks run). */
-async function settled(promise, settleMs = 50) {
-  let done = false
-  promise.then(() => { done = true }, () => { done = true })
-  await sleep(settleMs)
-  return done
-}
 
 const isEmpty = (error) => error instanceof Empty && error.name === 'Empty'
 const isFull = (error) => error instanceof Full && error.name === 'Full'

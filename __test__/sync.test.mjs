@@ -15,7 +15,7 @@ import {
   Pool, Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier,
   BrokenBarrierError, TimeoutError, Value, RawValue, SharedArray,
 } from '../index.mjs'
-import { assertExited, childScripts, withPool } from './helpers.mjs'
+import { assertExited, childScripts, settled, withPool } from './helpers.mjs'
 
 // Set before any worker starts (see memory.test.mjs).
 v8.setFlagsFromString('--expose-gc')
@@ -32,13 +32,6 @@ async function until(predicate, what, limitMs = 30000) {
   }
 }
 
-/** Whether `promise` has settled (after letting pending callbacks run). */
-async function settled(promise, settleMs = 50) {
-  let done = false
-  promise.then(() => { done = true }, () => { done = true })
-  await sleep(settleMs)
-  return done
-}
 
 const isBroken = (error) => error instanceof BrokenBarrierError && error.name === 'BrokenBarrierError'
 
