@@ -14,11 +14,23 @@ import {
   type ApplyOptions, type ImapOptions, type MapOptions, type PoolOptions,
 } from './options';
 import { WorkerSet } from './worker_set';
+import { blockedFlag } from '../worker/stdio';
 
 type Fn<A extends unknown[] = any[], R = any> = (...args: A) => R;
 /** A task function taking `A` and producing `R` (awaited), inline or by module. */
 type Task<A extends unknown[], R> = Fn<A, R> | TaskRef<Fn<A, R>>;
 type Input<T> = Iterable<T> | AsyncIterable<T>;
+
+/**
+ * Pools still running. When this thread's event loop runs dry ('beforeExit'),
+ * no more work can come to them: they close and their workers exit after
+ * handing over their console output, which would otherwise be lost with them.
+ */
+const openPools = new Set<Pool>();
+process.on('beforeExit', () => {
+  for (const pool of openPools) pool[kCloseAtExit]();
+});
+const kCloseAtExit = Symbol('closeAtExit');
 
 /** Largest group of `apply` calls made in one turn that travels as one job. */
 const MAX_APPLY_BATCH = 256;
@@ -82,6 +94,7 @@ export class Pool {
         poolId: this.#dispatcher.core.id,
         bell: this.#dispatcher.bell,
         baseDir: entryDir(),
+        parentBlocked: blockedFlag,
         maxTasksPerChild: resolved.maxTasksPerChild,
         initializer,
       },
@@ -91,6 +104,7 @@ export class Pool {
         onInitializerFailed: (record) => this.#onInitializerFailed(record as ErrorRecord),
       },
     );
+    openPools.add(this);
   }
 
   /** `fn(...args)` in a worker. */
@@ -153,6 +167,7 @@ export class Pool {
   /** No new work; work already queued still runs. */
   close(): void {
     if (this.#state !== 'running') return;
+    openPools.delete(this);
     this.#flushApplies();
     this.#state = 'closed';
     for (const lazyMap of this.#lazyMaps) {
@@ -160,6 +175,15 @@ export class Pool {
       void lazyMap.submitRest().finally(() => this.#accepted());
     }
     if (this.#accepting === 0) this.#dispatcher.close();
+  }
+
+  /** The loop ran dry: an imap nobody iterates any more is dropped (its input
+   *  may be endless), then the pool closes and its workers exit. */
+  [kCloseAtExit](): void {
+    for (const lazyMap of this.#lazyMaps) void lazyMap.return();
+    this.#lazyMaps.clear();
+    this.close();
+    void this.join();
   }
 
   /** One call that was still queueing work when close() came has finished. */
@@ -392,6 +416,7 @@ export class Pool {
 
   #terminate(error: unknown): Promise<void> {
     if (this.#terminated) return this.#terminated;
+    openPools.delete(this);
     this.#state = 'terminated';
     const queued = [...this.#applyQueue.values()].flat();
     this.#applyQueue.clear();

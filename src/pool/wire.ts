@@ -13,6 +13,8 @@ export interface WorkerStart {
   bell: Int32Array;
   /** Folder inline functions' `require` and relative `import()` resolve from. */
   baseDir: string;
+  /** The pool's thread is blocked in a *Sync wait (see worker/stdio.ts). */
+  parentBlocked: Int32Array;
   maxTasksPerChild: number;
   initializer?: { functionId: number; args: unknown[] };
 }

@@ -7,11 +7,12 @@ import { reviveShared } from '../shared/handles';
 import type { Event } from '../sync/event';
 import type { Value } from '../shared_memory/value';
 import { importParentPreloads, loadFunction } from '../worker/compile';
-import { flushStdio } from '../worker/stdio';
+import { flushStdio, watchParent } from '../worker/stdio';
 import { activeChildren } from './registry';
 import type { ProcessStart } from './process';
 
 const start = workerData as ProcessStart;
+watchParent(start.parentBlocked);
 const [exitCode, done] = reviveShared([...start.finished]) as [Value, Event];
 let recorded = false;
 

@@ -10,6 +10,7 @@ import { waitOptions } from '../sync/waiting';
 import { describe, functionSpec, isTaskRef, type TaskFn } from '../task_function';
 import { assertCloneable } from '../transfer/cloneable';
 import { childEnded, childStarted, nextProcessName } from './registry';
+import { blockedFlag } from '../worker/stdio';
 
 const CHILD_ENTRY = join(__dirname, 'child.js');
 /** Exit codes Python reports for terminate() and kill(). */
@@ -30,6 +31,8 @@ export interface ProcessStart {
   args: unknown[];
   self: Record<string, unknown>;
   baseDir: string;
+  /** This thread is blocked in a *Sync wait (see worker/stdio.ts). */
+  parentBlocked: Int32Array;
   /** Markers of the exit-code Value and the done Event the child sets. */
   finished: unknown[];
 }
@@ -145,6 +148,7 @@ export class Process {
       args: replaceShared(this.#args, []) as unknown[],
       self: replaceShared(self, []) as Record<string, unknown>,
       baseDir: entryDir(),
+      parentBlocked: blockedFlag,
       finished: replaceShared([this.#exitCode, this.#done], []) as unknown[],
     };
     const parent = currentProcess();

@@ -1,5 +1,6 @@
 import { native, type AsyncWaker } from '../native';
 import { describe } from '../task_function';
+import { whileBlocked } from '../worker/stdio';
 
 // The two ways every wait is offered. Blocking forms park the thread in the
 // native core in slices (so a worker stays terminable); async forms register a
@@ -57,11 +58,13 @@ function checkTimeout(timeout: unknown, where: string): void {
  */
 export function waitSync(slice: (remainingMs: number) => boolean, timeout: number | undefined): boolean {
   const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
-  for (;;) {
-    const remaining = deadline === Infinity ? -1 : Math.max(0, deadline - performance.now());
-    if (slice(remaining)) return true;
-    if (performance.now() >= deadline) return false;
-  }
+  return whileBlocked(() => {
+    for (;;) {
+      const remaining = deadline === Infinity ? -1 : Math.max(0, deadline - performance.now());
+      if (slice(remaining)) return true;
+      if (performance.now() >= deadline) return false;
+    }
+  });
 }
 
 let waker: AsyncWaker | undefined;

@@ -7,7 +7,7 @@ import { toErrorRecord } from '../transfer/remote_error';
 import { CallMode, decodeJob, encodeResults, type ItemErrors } from '../transfer/codec';
 import { RESULT_BELL, TASK_BELL, type WorkerMessage, type WorkerStart } from '../pool/wire';
 import { explainMissingName, importParentPreloads, loadFunction } from './compile';
-import { flushStdio } from './stdio';
+import { flushStdio, watchParent } from './stdio';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -16,6 +16,7 @@ type AnyFunction = (...args: unknown[]) => unknown;
 const SLICE_MS = 20;
 
 const start = workerData as WorkerStart;
+watchParent(start.parentBlocked);
 const core = native.NativeTaskPool.attach(start.poolId);
 const bell = start.bell;
 const functions = new Map<number, AnyFunction>();
@@ -96,7 +97,8 @@ async function main(): Promise<void> {
     }
   }
   // Exit even if task code left timers or sockets open: the pool decides when
-  // workers live, not the tasks.
+  // workers live, not the tasks. Output first, so none is lost.
+  await flushStdio();
   process.exit(0);
 }
 
