@@ -53,6 +53,29 @@ pub struct Ticket {
   parker: Arc<Parker>,
 }
 
+impl Ticket {
+  /// The outcome once woken; None if `until` (None: no limit) passed first.
+  fn outcome_until(&self, until: Option<Instant>) -> Option<Outcome> {
+    let mut outcome = self.parker.outcome.lock();
+    while outcome.is_none() {
+      match until {
+        Some(until) => {
+          if self
+            .parker
+            .condvar
+            .wait_until(&mut outcome, until)
+            .timed_out()
+          {
+            break;
+          }
+        }
+        None => self.parker.condvar.wait(&mut outcome),
+      }
+    }
+    *outcome
+  }
+}
+
 /// What `wake_with` does with the waiter at the head of the queue.
 pub enum Decision {
   /// Remove it and deliver this outcome.
@@ -100,41 +123,17 @@ impl WaitQueue {
   /// until woken or `until`. Callers wait in slices and call again, so a worker
   /// thread regularly returns to JavaScript, where it can be terminated.
   pub fn park(&self, must_wait: impl FnOnce() -> bool, until: Instant) -> Parked {
-    let parker = Arc::new(Parker {
-      outcome: Mutex::new(None),
-      condvar: Condvar::new(),
-    });
-    let id = {
-      let mut waiters = self.waiters.lock();
-      if !self.register(must_wait) {
-        return Parked::NotNeeded;
-      }
-      let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-      waiters.push_back(Waiter {
-        id,
-        kind: Kind::Thread(parker.clone()),
-      });
-      id
+    let Some(ticket) = self.enqueue_thread(must_wait) else {
+      return Parked::NotNeeded;
     };
-    let mut outcome = parker.outcome.lock();
-    while outcome.is_none() {
-      if parker.condvar.wait_until(&mut outcome, until).timed_out() {
-        break;
-      }
-    }
-    if outcome.is_none() {
-      drop(outcome);
+    let outcome = match ticket.outcome_until(Some(until)) {
+      Some(outcome) => outcome,
       // Not woken in time: leave the queue, unless a wake raced us to it.
-      if self.remove(id) {
-        return Parked::Elapsed;
-      }
-      outcome = parker.outcome.lock();
-      while outcome.is_none() {
-        parker.condvar.wait(&mut outcome);
-      }
-    }
-    match outcome.take() {
-      Some(Outcome::Broken) => Parked::Broken,
+      None if self.remove(ticket.id) => return Parked::Elapsed,
+      None => ticket.outcome_until(None).expect("a wake is on its way"),
+    };
+    match outcome {
+      Outcome::Broken => Parked::Broken,
       _ => Parked::Woken,
     }
   }
@@ -181,18 +180,7 @@ impl WaitQueue {
 
   /// Waits on `ticket` until woken (true) or `until` (false: still queued).
   pub fn wait_ticket(&self, ticket: &Ticket, until: Instant) -> bool {
-    let mut outcome = ticket.parker.outcome.lock();
-    while outcome.is_none() {
-      if ticket
-        .parker
-        .condvar
-        .wait_until(&mut outcome, until)
-        .timed_out()
-      {
-        break;
-      }
-    }
-    outcome.is_some()
+    ticket.outcome_until(Some(until)).is_some()
   }
 
   /// Gives the place up; true if the ticket had been woken meanwhile.
