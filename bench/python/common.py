@@ -15,3 +15,13 @@ def emit(values, **extra):
     if extra:
         out["extra"] = extra
     print("RESULT " + json.dumps(out), flush=True)
+
+
+def run_processes(name, processes):
+    """Starts the processes, waits for all, and fails if any did not exit cleanly."""
+    for p in processes:
+        p.start()
+    for p in processes:
+        p.join()
+    if any(p.exitcode != 0 for p in processes):
+        raise RuntimeError(f"{name}: a worker failed (exit codes {[p.exitcode for p in processes]})")

@@ -5,7 +5,7 @@ from multiprocessing import Array, Barrier, Process, Value
 from statistics import median
 from time import perf_counter
 
-from common import args, emit
+from common import args, emit, run_processes
 
 N = 200_000  # per worker
 
@@ -24,12 +24,7 @@ def once(n):
     barrier = Barrier(2)
     loop_ms = Array("d", 2, lock=False)
     workers = [Process(target=work, args=(v, barrier, loop_ms, k, n)) for k in range(2)]
-    for p in workers:
-        p.start()
-    for p in workers:
-        p.join()
-    if any(p.exitcode != 0 for p in workers):
-        raise RuntimeError(f"lock: a worker failed (exit codes {[p.exitcode for p in workers]})")
+    run_processes("lock", workers)
     if v.value != 2 * n:
         raise RuntimeError(f"lock: the counter ended at {v.value}, not {2 * n}")
     ms = max(loop_ms)

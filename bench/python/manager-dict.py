@@ -5,7 +5,7 @@ from multiprocessing import Array, Barrier, Manager, Process
 from statistics import median
 from time import perf_counter
 
-from common import args, emit
+from common import args, emit, run_processes
 
 N = 50_000  # per process
 
@@ -23,12 +23,7 @@ def once(manager, n):
     barrier = Barrier(2)
     loop_ms = Array("d", 2, lock=False)
     workers = [Process(target=setter, args=(d, barrier, loop_ms, w, n)) for w in range(2)]
-    for p in workers:
-        p.start()
-    for p in workers:
-        p.join()
-    if any(p.exitcode != 0 for p in workers):
-        raise RuntimeError(f"manager-dict: a worker failed (exit codes {[p.exitcode for p in workers]})")
+    run_processes("manager-dict", workers)
     got = d.copy()
     want = {f"w{w}-{i}": i for w in range(2) for i in range(n)}
     if got != want:

@@ -5,7 +5,7 @@ from multiprocessing import Array, Barrier, Process, Queue, Value
 from statistics import median
 from time import perf_counter
 
-from common import args, emit
+from common import args, emit, run_processes
 
 N = 200_000
 
@@ -35,12 +35,7 @@ def once(n):
     loop_ms = Array("d", 2, lock=False)
     bad = Value("i", -1, lock=False)
     workers = [Process(target=produce, args=(q, barrier, loop_ms, n)), Process(target=consume, args=(q, barrier, loop_ms, bad, n))]
-    for p in workers:
-        p.start()
-    for p in workers:
-        p.join()
-    if any(p.exitcode != 0 for p in workers):
-        raise RuntimeError(f"queue: a worker failed (exit codes {[p.exitcode for p in workers]})")
+    run_processes("queue", workers)
     if bad.value != 0 or not q.empty():
         raise RuntimeError(f"queue: {bad.value} items out of place, queue empty afterwards: {q.empty()}")
     ms = max(loop_ms)
