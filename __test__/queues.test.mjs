@@ -71,6 +71,28 @@ test('Queue: unbounded put/putSync/putNowait and get/getSync/getNowait keep FIFO
   assert.equal(q.empty(), true)
 })
 
+test('Queue: thousands of numbers mixed with other items keep FIFO order and the count (past the number ring)', T, async () => {
+  const q = new Queue()
+  const items = []
+  for (let i = 0; i < 5000; i++) items.push(i % 700 === 0 ? { i } : i % 900 === 0 ? `s${i}` : i * 0.5)
+  for (const [i, item] of items.entries()) {
+    if (i % 2) q.putSync(item)
+    else await q.put(item)
+  }
+  assert.equal(q.qsize(), items.length)
+  const got = []
+  // Half taken, more put behind them, then the rest.
+  for (let i = 0; i < 2500; i++) got.push(i % 2 ? q.getSync() : await q.get())
+  for (let i = 0; i < 3000; i++) {
+    items.push(-i)
+    q.putSync(-i)
+  }
+  assert.equal(q.qsize(), items.length - got.length)
+  while (!q.empty()) got.push(q.getNowait())
+  assertSameItems(got, items)
+  assert.throws(() => q.getNowait(), isEmpty)
+})
+
 test('Queue: get on an empty queue gives Empty when it must not wait or its timeout passes, in every form', T, async () => {
   const q = new Queue()
   assert.throws(() => q.getNowait(), isEmpty)
@@ -557,6 +579,40 @@ test('Queue exactly once: 2 producer tasks x 500k ints, consumers on main + 2 wo
     let wrong = 0
     for (let x = 1; x <= TOTAL; x++) if (times[x] !== 1) wrong++
     assert.equal(wrong, 0, 'items not delivered exactly once')
+    assert.equal(q.qsize(), 0)
+  })
+})
+
+test('Queue exactly once, unbounded: 2 producer tasks x 300k ints (some as strings), consumers on main + 2 workers -> each once, each producer in order', LONG, async () => {
+  const PER = 300_000
+  await withPool(4, async (pool) => {
+    const q = new Queue()
+    // Producer p's ids are p, p+2, p+4...; every 1000th travels as a string,
+    // which cannot use the number ring and sends the next numbers to the channel.
+    const produce = (q, p, n) => { for (let i = 0; i < n; i++) { const id = p + 2 * i; q.putSync(i % 1000 === 999 ? `${id}` : id) } }
+    const consume = async (q, sync) => {
+      const ids = []
+      for (;;) {
+        const item = sync ? q.getSync() : await q.get()
+        if (item === -1) return ids
+        ids.push(Number(item))
+      }
+    }
+    const consumers = [pool.apply(consume, [q, true]), pool.apply(consume, [q, false]), consume(q, false)]
+    await Promise.all([0, 1].map((p) => pool.apply(produce, [q, p, PER])))
+    for (let i = 0; i < consumers.length; i++) q.putSync(-1)
+    const results = await Promise.all(consumers)
+    const times = new Uint8Array(2 * PER)
+    for (const [c, ids] of results.entries()) {
+      const last = [-1, -1]
+      for (const id of ids) {
+        assert.ok(id > last[id % 2], `consumer ${c}: producer ${id % 2}'s ${id} came after ${last[id % 2]}`)
+        last[id % 2] = id
+        times[id]++
+      }
+    }
+    assert.equal(results.reduce((sum, ids) => sum + ids.length, 0), 2 * PER, 'count')
+    assert.ok(times.every((n) => n === 1), 'every id exactly once')
     assert.equal(q.qsize(), 0)
   })
 })

@@ -5,6 +5,7 @@ import { adoptNative, adopting, isShareable, kShare, registerShareable, type Sha
 import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from '../sync/waiting';
 import { assertCloneable } from '../transfer/cloneable';
 import { describe } from '../task_function';
+import { NumberRing, RingPut } from './ring';
 
 const NO_OPTIONS: BlockingOptions = {};
 const DONE = 0;
@@ -60,18 +61,33 @@ export function decodeItem(taken: QueueTake): unknown {
  */
 export class Queue<T = unknown> implements Shareable {
   protected readonly native: NativeQueue;
+  /** Numbers skip the native calls through this (unbounded queues only). */
+  readonly #ring: NumberRing | undefined;
 
   constructor(maxsize = 0) {
     if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > 0xffffffff) {
       throw new RangeError(`${new.target.name} maxsize must be an integer >= 0 (0: unbounded), got ${describe(maxsize)}`);
     }
     this.native = adoptNative<NativeQueue>() ?? new native.NativeQueue(maxsize);
+    this.#ring = NumberRing.over(this.native.view());
+  }
+
+  /** True if `item` went through the ring. */
+  #putInRing(item: T): boolean {
+    if (typeof item !== 'number' || this.#ring === undefined) return false;
+    const put = this.#ring.tryPut(item);
+    if (put === RingPut.PutWake) {
+      this.native.wakeGetter();
+      deliverPendingWakes();
+    }
+    return put !== RingPut.Refused;
   }
 
   /** Waits only while the queue is full. */
   async put(item: T, options?: number | WaitOptions): Promise<void> {
     const name = this.constructor.name;
     const parsed = waitOptions(options, `${name}.put`);
+    if (this.#putInRing(item)) return;
     const { format, payload } = encodeItem(item, `${name}.put`);
     const left = timeLeft(parsed.timeout);
     for (;;) {
@@ -94,6 +110,7 @@ export class Queue<T = unknown> implements Shareable {
   putSync(item: T, options?: BlockingOptions): void {
     const name = this.constructor.name;
     const { block, timeout } = options === undefined ? NO_OPTIONS : blockingOptions(options, `${name}.putSync`);
+    if (this.#putInRing(item)) return;
     const { format, payload } = encodeItem(item, `${name}.putSync`);
     let status = this.native.tryPut(format, payload);
     if (status === WOULD_WAIT && block !== false) {
@@ -112,6 +129,8 @@ export class Queue<T = unknown> implements Shareable {
   async get(options?: number | WaitOptions): Promise<T> {
     const name = this.constructor.name;
     const parsed = waitOptions(options, `${name}.get`);
+    const fromRing = this.#ring?.tryTake();
+    if (fromRing !== undefined) return fromRing as T;
     const left = timeLeft(parsed.timeout);
     for (;;) {
       const taken = this.native.tryGet();
@@ -130,6 +149,8 @@ export class Queue<T = unknown> implements Shareable {
 
   getSync(options?: BlockingOptions): T {
     const { block, timeout } = options === undefined ? NO_OPTIONS : blockingOptions(options, `${this.constructor.name}.getSync`);
+    const fromRing = this.#ring?.tryTake();
+    if (fromRing !== undefined) return fromRing as T;
     let taken = this.native.tryGet();
     if (taken.status === WOULD_WAIT && block !== false) {
       waitSync((ms) => (taken = this.native.getSlice(ms)).status !== WOULD_WAIT, timeout);

@@ -34,6 +34,11 @@ impl SharedMemory {
     self.cells.as_ptr() as *mut u8
   }
 
+  /// The `index`-th 64-bit cell.
+  pub fn cell(&self, index: usize) -> &AtomicU64 {
+    &self.cells[index]
+  }
+
   /// The `index`-th 32-bit word.
   pub fn word(&self, index: usize) -> &AtomicI32 {
     assert!(

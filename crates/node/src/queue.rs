@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use multiproc_core::queue::{Item, Queue, QueueError};
+use multiproc_core::queue::{Item, Queue, QueueError, NUMBER};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -18,7 +18,6 @@ pub struct QueueTake {
   pub text: Option<String>,
 }
 
-const NUMBER: u8 = 1;
 const TEXT: u8 = 2;
 
 fn put_status(result: std::result::Result<(), QueueError>) -> u32 {
@@ -91,6 +90,19 @@ impl NativeQueue {
   #[napi(constructor)]
   pub fn new(maxsize: u32) -> Self {
     Self::create(Queue::new(maxsize as usize))
+  }
+
+  /// The ring JS puts and takes numbers through, and the queue's counters
+  /// (layout in crates/core/src/queue/ring.rs).
+  #[napi(ts_return_type = "ArrayBuffer")]
+  pub fn view(&self, env: Env) -> Result<Unknown<'static>> {
+    shared::view(&env, self.inner.memory())
+  }
+
+  /// After JS put a number in the ring and found a getter waiting.
+  #[napi]
+  pub fn wake_getter(&self) {
+    self.inner.wake_getter();
   }
 
   #[napi(getter)]

@@ -1,9 +1,11 @@
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
+
+use crate::SharedMemory;
 
 /// How a wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,8 +93,11 @@ pub enum Decision {
 /// queue's lock, so a wake cannot slip between a waiter's check and its enqueue.
 pub struct WaitQueue {
   waiters: Mutex<VecDeque<Waiter>>,
-  /// Mirrors `waiters.len()`, so a wake with nobody waiting skips the lock.
-  count: AtomicUsize,
+  /// Word `count_word` of `count_memory` mirrors `waiters.len()`, so a wake
+  /// with nobody waiting skips the lock; in shared memory so that JS can make
+  /// that check too (see [`counting_in`](Self::counting_in)).
+  count_memory: Arc<SharedMemory>,
+  count_word: usize,
   next_id: AtomicU64,
 }
 
@@ -104,11 +109,23 @@ impl Default for WaitQueue {
 
 impl WaitQueue {
   pub fn new() -> Self {
+    Self::counting_in(Arc::new(SharedMemory::zeroed(4)), 0)
+  }
+
+  /// A queue that keeps its waiter count in word `word` of `memory`: a thread
+  /// that changes the state in that memory (with a sequentially consistent
+  /// write) and then reads a count of 0 needs to wake nobody.
+  pub fn counting_in(memory: Arc<SharedMemory>, word: usize) -> Self {
     Self {
       waiters: Mutex::new(VecDeque::new()),
-      count: AtomicUsize::new(0),
+      count_memory: memory,
+      count_word: word,
       next_id: AtomicU64::new(1),
     }
+  }
+
+  fn count(&self) -> &AtomicI32 {
+    self.count_memory.word(self.count_word)
   }
 
   pub fn len(&self) -> usize {
@@ -142,10 +159,10 @@ impl WaitQueue {
   /// [`wake_one_if_waiting`](Self::wake_one_if_waiting) either sees it or it
   /// sees the change that wake follows. True if it must wait (and stays counted).
   fn register(&self, must_wait: impl FnOnce() -> bool) -> bool {
-    self.count.fetch_add(1, Ordering::SeqCst);
+    self.count().fetch_add(1, Ordering::SeqCst);
     let wait = must_wait();
     if !wait {
-      self.count.fetch_sub(1, Ordering::SeqCst);
+      self.count().fetch_sub(1, Ordering::SeqCst);
     }
     wait
   }
@@ -154,7 +171,7 @@ impl WaitQueue {
   /// costs no lock when nobody waits: for the hot paths of queues.
   pub fn wake_one_if_waiting(&self) {
     std::sync::atomic::fence(Ordering::SeqCst);
-    if self.count.load(Ordering::SeqCst) > 0 {
+    if self.count().load(Ordering::SeqCst) > 0 {
       self.wake_with(1, || {}, |_| Decision::Deliver(Outcome::Woken), |_| {});
     }
   }
@@ -210,7 +227,7 @@ impl WaitQueue {
     match waiters.iter().position(|w| w.id == id) {
       Some(index) => {
         waiters.remove(index);
-        self.count.fetch_sub(1, Ordering::SeqCst);
+        self.count().fetch_sub(1, Ordering::SeqCst);
         true
       }
       None => false,
@@ -242,7 +259,7 @@ impl WaitQueue {
         Decision::Stop => break,
       };
       let waiter = waiters.pop_front().expect("head exists");
-      self.count.fetch_sub(1, Ordering::SeqCst);
+      self.count().fetch_sub(1, Ordering::SeqCst);
       match waiter.kind {
         Kind::Thread(parker) => {
           *parker.outcome.lock() = Some(outcome);
