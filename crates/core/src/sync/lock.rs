@@ -11,9 +11,9 @@ const LOCKED: i32 = 1;
 const CONTENDED: i32 = 2;
 
 /// Word 0 is the lock state; words 1 and 2 are free for the JS side (RLock
-/// keeps its owner and count there); word 3 counts the waiters parked or
-/// queued, so a releaser that finds the lock contended calls [`Lock::wake`]
-/// only if someone actually waits.
+/// keeps its owner and count there); word 3 is the wait queue's count of the
+/// waiters parked or queued, so a releaser that finds the lock contended
+/// calls [`Lock::wake`] only if someone actually waits.
 pub const LOCK_WORDS: usize = 4;
 const WAITERS: usize = 3;
 
@@ -48,9 +48,10 @@ impl Default for Lock {
 
 impl Lock {
   pub fn new() -> Self {
+    let memory = Arc::new(SharedMemory::zeroed(LOCK_WORDS * 4));
     Self {
-      memory: Arc::new(SharedMemory::zeroed(LOCK_WORDS * 4)),
-      waiters: WaitQueue::new(),
+      waiters: WaitQueue::counting_in(memory.clone(), WAITERS),
+      memory,
     }
   }
 
@@ -76,27 +77,13 @@ impl Lock {
   /// Blocks until acquired or `until`.
   pub fn acquire_until(&self, until: Instant) -> Acquire {
     let state = self.state();
-    let waiting = self.memory.word(WAITERS);
     loop {
       if state.swap(CONTENDED, Acq) == UNLOCKED {
         return Acquire::Acquired;
       }
-      // Counted in before the check: a releaser that reads no waiters has
-      // already unlocked, and then the check finds the lock free.
-      let parked = self.waiters.park(
-        || {
-          waiting.fetch_add(1, SeqCst);
-          let wait = state.load(SeqCst) == CONTENDED;
-          if !wait {
-            waiting.fetch_sub(1, SeqCst);
-          }
-          wait
-        },
-        until,
-      );
-      if parked != Parked::NotNeeded {
-        waiting.fetch_sub(1, SeqCst);
-      }
+      // The wait queue counts us in before the check: a releaser that reads
+      // no waiters has already unlocked, and then the check finds it free.
+      let parked = self.waiters.park(|| state.load(SeqCst) == CONTENDED, until);
       if parked == Parked::Elapsed {
         return Acquire::Elapsed;
       }
@@ -106,20 +93,10 @@ impl Lock {
   /// Acquires now, or queues `callback`, which is called once the lock has
   /// been handed to this waiter (it then owns the lock).
   pub fn acquire_async(&self, callback: AsyncCallback) -> Started {
-    let mut acquired = false;
-    let waiting = self.memory.word(WAITERS);
-    let queued = self.waiters.enqueue(
-      || {
-        // Counted in before the lock is marked contended (see acquire_until).
-        waiting.fetch_add(1, SeqCst);
-        acquired = self.mark_contended_or_take();
-        if acquired {
-          waiting.fetch_sub(1, SeqCst);
-        }
-        !acquired
-      },
-      callback,
-    );
+    // Counted in before the lock is marked contended (see acquire_until).
+    let queued = self
+      .waiters
+      .enqueue(|| !self.mark_contended_or_take(), callback);
     match queued {
       Some(id) => Started::Queued(id),
       None => Started::Ready,
@@ -155,11 +132,7 @@ impl Lock {
 
   /// Withdraws a queued async waiter; false if the lock was already handed to it.
   pub fn cancel(&self, id: u64) -> bool {
-    let removed = self.waiters.remove(id);
-    if removed {
-      self.memory.word(WAITERS).fetch_sub(1, SeqCst);
-    }
-    removed
+    self.waiters.remove(id)
   }
 
   /// Waiters parked or queued now (the JS releaser reads word 3 directly).
@@ -187,11 +160,7 @@ impl Lock {
       1,
       || {},
       |is_async| {
-        if !is_async {
-          // A thread counts itself out when it returns from parking.
-          Decision::Deliver(Outcome::Woken)
-        } else if self.mark_contended_or_take() {
-          self.memory.word(WAITERS).fetch_sub(1, SeqCst);
+        if !is_async || self.mark_contended_or_take() {
           Decision::Deliver(Outcome::Woken)
         } else {
           Decision::Stop
