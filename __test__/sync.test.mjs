@@ -973,6 +973,14 @@ test('pool.terminate() stops workers blocked in acquireSync / waitSync / barrier
   lock.release()
   sem.release()
   assert.equal(await sem.acquire(1000), true, "the terminated worker's waiter took nothing")
+  // The terminated condition waiter left the queue: notify(1) reaches this one.
+  await cond.acquire()
+  const woken = cond.wait(5000)
+  await cond.acquire()
+  cond.notify(1)
+  cond.release()
+  assert.equal(await woken, true, "notify(1) was not spent on the terminated worker's wait")
+  cond.release()
 })
 
 // ======================================================== exit by itself

@@ -99,6 +99,17 @@ impl NativeCondition {
   }
 }
 
+/// A thread terminated inside `waitSync` leaves its place in the queue here
+/// (Node finalizes a worker's native objects when it stops), so a later
+/// `notify(1)` is not spent on it.
+impl Drop for NativeCondition {
+  fn drop(&mut self) {
+    for (_, ticket) in self.tickets.get_mut().drain() {
+      self.inner.leave(&ticket);
+    }
+  }
+}
+
 impl Default for NativeCondition {
   fn default() -> Self {
     Self::new()
