@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Pool } from '../index.mjs';
+import { Pool, Queue, Barrier, Pipe, Empty, Full, EOFError, BrokenBarrierError, TimeoutError } from '../index.mjs';
 import { withPool } from './helpers.mjs';
 
 const T = { timeout: 30_000 };
@@ -40,6 +40,26 @@ test('errors cross with name, class, message, own properties, cause and the work
 
   assert.equal(await pool.apply(() => { throw 'a string'; }).catch((e) => e), 'a string');
   assert.deepEqual(await pool.apply(() => { throw { code: 7 }; }).catch((e) => e), { code: 7 });
+}));
+
+test("multiproc's own errors thrown in a worker are instances of their class on the caller's side", T, () => withPool(1, async (pool) => {
+  const cases = [
+    [Empty, (q) => q.getNowait(), () => [new Queue()]],
+    [Full, (q) => { q.putNowait(1); q.putNowait(2); }, () => [new Queue(1)]],
+    [EOFError, (end) => end.recvSync(), () => { const [a, b] = Pipe(); b.close(); return [a]; }],
+    [BrokenBarrierError, (b) => b.waitSync(10), () => [new Barrier(2)]],
+  ];
+  for (const [Class, task, args] of cases) {
+    await assert.rejects(pool.apply(task, args()), (e) => {
+      assert.ok(e instanceof Class, `${e.name} is an instance of ${Class.name}`);
+      assert.equal(e.name, Class.name);
+      return true;
+    });
+  }
+  // A user's class of the same name stays a plain Error with that name.
+  const own = await pool.apply(() => { class TimeoutError extends Error { name = 'TimeoutError'; } throw new TimeoutError('mine'); }).catch((e) => e);
+  assert.equal(own.name, 'TimeoutError');
+  assert.ok(!(own instanceof TimeoutError));
 }));
 
 test('a closure over an outer variable is refused with the variable named and the fix', T, () => withPool(1, async (pool) => {
