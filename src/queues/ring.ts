@@ -48,54 +48,56 @@ export class NumberRing {
     this.#mask = words[CAPACITY] - 1;
   }
 
+  /**
+   * Claims the next position of `counter` (HEAD or TAIL) once its slot's turn
+   * has come, i.e. its sequence is `position + lag` (0 for producers, 1 for
+   * consumers); -1 when the ring is full (after FULL_SPINS more checks) or
+   * empty. Returns the slot's first word. Empty means nothing claimed: a slot
+   * a producer is still writing is waited for (see `claim` in ring.rs).
+   */
+  #claim(counter: number, lag: number): number {
+    const words = this.#words;
+    let patience = FULL_SPINS;
+    let position = Atomics.load(words, counter);
+    for (;;) {
+      const slot = SLOTS + (position & this.#mask) * SLOT_WORDS;
+      const turn = (Atomics.load(words, slot) - position - lag) | 0;
+      if (turn === 0) {
+        const seen = Atomics.compareExchange(words, counter, position, (position + 1) | 0);
+        if (seen === position) return slot;
+        position = seen;
+      } else if (turn < 0 && (counter === HEAD ? --patience < 0 : Atomics.load(words, HEAD) === position)) {
+        return -1;
+      } else {
+        position = Atomics.load(words, counter);
+      }
+    }
+  }
+
   tryPut(value: number): RingPut {
     const words = this.#words;
     // While the channel holds items, later ones must follow them there.
     if (Atomics.load(words, CLOSED) !== 0 || Atomics.load(words, IN_CHANNEL) !== 0) return RingPut.Refused;
     // Counted before a getter can take it (and taskDone it).
     Atomics.add(words, UNFINISHED, 1);
-    let position = Atomics.load(words, HEAD);
-    let slot;
-    let waited = 0;
-    for (;;) {
-      slot = SLOTS + (position & this.#mask) * SLOT_WORDS;
-      const turn = (Atomics.load(words, slot) - position) | 0;
-      if (turn === 0) {
-        const seen = Atomics.compareExchange(words, HEAD, position, (position + 1) | 0);
-        if (seen === position) break;
-        position = seen;
-      } else if (turn < 0 && ++waited > FULL_SPINS) {
-        Atomics.sub(words, UNFINISHED, 1);
-        return RingPut.Refused;
-      } else {
-        position = Atomics.load(words, HEAD);
-      }
+    const slot = this.#claim(HEAD, 0);
+    if (slot < 0) {
+      Atomics.sub(words, UNFINISHED, 1);
+      return RingPut.Refused;
     }
     this.#numbers[(slot + 2) / 2] = value;
-    Atomics.store(words, slot, (position + 1) | 0);
+    // The slot's sequence word was position; it becomes position + 1.
+    Atomics.add(words, slot, 1);
     return Atomics.load(words, GETTERS) === 0 ? RingPut.Put : RingPut.PutWake;
   }
 
   /** The oldest number, or undefined when the ring is empty. */
   tryTake(): number | undefined {
-    const words = this.#words;
-    let position = Atomics.load(words, TAIL);
-    let slot;
-    for (;;) {
-      slot = SLOTS + (position & this.#mask) * SLOT_WORDS;
-      const turn = (Atomics.load(words, slot) - position - 1) | 0;
-      if (turn === 0) {
-        const seen = Atomics.compareExchange(words, TAIL, position, (position + 1) | 0);
-        if (seen === position) break;
-        position = seen;
-      } else if (turn < 0) {
-        return undefined;
-      } else {
-        position = Atomics.load(words, TAIL);
-      }
-    }
+    const slot = this.#claim(TAIL, 1);
+    if (slot < 0) return undefined;
     const value = this.#numbers[(slot + 2) / 2];
-    Atomics.store(words, slot, (position + this.#mask + 1) | 0);
+    // Free for the producer one lap ahead: position + 1 becomes position + capacity.
+    Atomics.add(this.#words, slot, this.#mask);
     return value;
   }
 }

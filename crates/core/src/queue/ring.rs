@@ -4,7 +4,7 @@
 //! getting a number costs no native call. It is Dmitry Vyukov's bounded MPMC
 //! queue: each slot has a sequence word saying whose turn it is.
 
-use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
+use std::sync::atomic::Ordering::{Relaxed, Release, SeqCst};
 use std::sync::atomic::{AtomicI32, AtomicU64};
 use std::sync::Arc;
 
@@ -75,27 +75,48 @@ impl Ring {
     self.memory.cell((self.slot(position) + 2) / 2)
   }
 
+  /// Claims the next position of counter `which` (HEAD or TAIL) once its slot's
+  /// turn has come, i.e. its sequence is `position + lag` (0 for producers, 1
+  /// for consumers); None when the ring is full, or empty.
+  ///
+  /// Empty means nothing claimed: a slot a producer claimed and is still
+  /// writing is waited for (a few instructions), because later slots may
+  /// already hold items, and a getter that took this for empty and went on to
+  /// the channel could take a producer's later item before an earlier one.
+  fn claim(&self, which: usize, lag: i32) -> Option<i32> {
+    let counter = self.word(which);
+    let mut position = counter.load(Relaxed);
+    loop {
+      let turn = self
+        .sequence(position)
+        .load(SeqCst)
+        .wrapping_sub(position.wrapping_add(lag));
+      if turn == 0 {
+        match counter.compare_exchange_weak(position, position.wrapping_add(1), Relaxed, Relaxed) {
+          Ok(_) => return Some(position),
+          Err(seen) => position = seen,
+        }
+      } else if turn < 0 {
+        if which == HEAD || self.word(HEAD).load(SeqCst) == position {
+          return None;
+        }
+        std::hint::spin_loop();
+        position = counter.load(Relaxed);
+      } else {
+        position = counter.load(Relaxed);
+      }
+    }
+  }
+
   /// Puts `value` in the ring; false when it is full (or there is no ring).
   pub fn try_push(&self, value: f64) -> bool {
     if self.capacity == 0 {
       return false;
     }
-    let head = self.word(HEAD);
-    let mut position = head.load(Relaxed);
-    loop {
-      let turn = self.sequence(position).load(Acquire).wrapping_sub(position);
-      if turn == 0 {
-        match head.compare_exchange_weak(position, position.wrapping_add(1), Relaxed, Relaxed) {
-          Ok(_) => break,
-          Err(seen) => position = seen,
-        }
-      } else if turn < 0 {
-        // The slot still holds the item of one lap ago.
-        return false;
-      } else {
-        position = head.load(Relaxed);
-      }
-    }
+    let Some(position) = self.claim(HEAD, 0) else {
+      // The slot still holds the item of one lap ago.
+      return false;
+    };
     self.payload(position).store(value.to_bits(), Relaxed);
     // SeqCst: a producer reads GETTERS after this (see `GETTERS`).
     self
@@ -109,42 +130,18 @@ impl Ring {
     if self.capacity == 0 {
       return None;
     }
-    let tail = self.word(TAIL);
-    let mut position = tail.load(Relaxed);
-    loop {
-      let turn = self
-        .sequence(position)
-        .load(SeqCst)
-        .wrapping_sub(position.wrapping_add(1));
-      if turn == 0 {
-        match tail.compare_exchange_weak(position, position.wrapping_add(1), Relaxed, Relaxed) {
-          Ok(_) => break,
-          Err(seen) => position = seen,
-        }
-      } else if turn < 0 {
-        return None;
-      } else {
-        position = tail.load(Relaxed);
-      }
-    }
+    let position = self.claim(TAIL, 1)?;
     let value = f64::from_bits(self.payload(position).load(Relaxed));
+    // The slot is free for the producer one lap ahead.
     self
       .sequence(position)
       .store(position.wrapping_add(self.capacity as i32), Release);
     Some(value)
   }
 
-  /// No published item at the tail (one being written does not count yet).
+  /// Nothing claimed: an item still being written counts (see `claim`).
   pub fn is_empty(&self) -> bool {
-    if self.capacity == 0 {
-      return true;
-    }
-    let position = self.word(TAIL).load(SeqCst);
-    self
-      .sequence(position)
-      .load(SeqCst)
-      .wrapping_sub(position.wrapping_add(1))
-      < 0
+    self.word(HEAD).load(SeqCst) == self.word(TAIL).load(SeqCst)
   }
 
   /// Items in the ring (a snapshot while others put and get).
@@ -185,6 +182,27 @@ mod tests {
     assert!(!ring.try_push(1.0));
     assert_eq!(ring.try_pop(), None);
     assert!(ring.is_empty());
+  }
+
+  /// A slot claimed but not yet written is waited for, not taken for empty:
+  /// the item behind it must not come first.
+  #[test]
+  fn an_item_being_written_is_waited_for() {
+    let ring = Ring::new(4);
+    // A producer has claimed position 0 and not written it yet.
+    ring.word(HEAD).fetch_add(1, SeqCst);
+    assert!(ring.try_push(2.0));
+    assert!(!ring.is_empty());
+    std::thread::scope(|s| {
+      s.spawn(|| {
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        ring.payload(0).store(1.0f64.to_bits(), Relaxed);
+        ring.sequence(0).store(1, SeqCst);
+      });
+      assert_eq!(ring.try_pop(), Some(1.0));
+    });
+    assert_eq!(ring.try_pop(), Some(2.0));
+    assert_eq!(ring.try_pop(), None);
   }
 
   /// Positions wrap around i32 without losing the order.
