@@ -117,6 +117,11 @@ export class Lock extends LockBase {
  * Python's `RLock`: the owning thread may acquire it again; only the owner
  * may release it, once per acquire. On the main thread every async flow is
  * the same owner.
+ *
+ * The owner and count words are plain reads and writes (Atomics.load/store
+ * are calls in Node's V8): only the owner writes them while it holds the lock
+ * word, whose atomic take and release order them, and a thread comparing the
+ * owner with itself finds itself only if it wrote it.
  */
 export class RLock extends LockBase {
   acquire(options?: number | WaitOptions): Promise<boolean> {
@@ -136,17 +141,17 @@ export class RLock extends LockBase {
   }
 
   release(): void {
-    if (Atomics.load(this.words, OWNER) !== SELF) {
+    if (this.words[OWNER] !== SELF) {
       throw new Error('cannot release an RLock this thread does not own: release it where it was acquired');
     }
     if (--this.words[COUNT] > 0) return;
-    Atomics.store(this.words, OWNER, 0);
+    this.words[OWNER] = 0;
     this.put();
   }
 
   /** Whether this thread holds it (Condition checks this before waiting). */
   isOwned(): boolean {
-    return Atomics.load(this.words, OWNER) === SELF;
+    return this.words[OWNER] === SELF;
   }
 
   /** Releases every level at once, for Condition.wait; returns how many. */
@@ -165,13 +170,13 @@ export class RLock extends LockBase {
   }
 
   private reenter(): boolean {
-    if (Atomics.load(this.words, OWNER) !== SELF) return false;
+    if (this.words[OWNER] !== SELF) return false;
     this.words[COUNT]++;
     return true;
   }
 
   private own(): true {
-    Atomics.store(this.words, OWNER, SELF);
+    this.words[OWNER] = SELF;
     this.words[COUNT] = 1;
     return true;
   }
