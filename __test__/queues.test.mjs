@@ -188,6 +188,29 @@ test('Queue: abort (signal) rejects a pending get/put with the reason and leaves
   assert.equal(q.getNowait(), 'after')
 })
 
+test('Queue: a get or put aborted just as it was woken passes the wake on to the next waiter', T, async () => {
+  const within = (promise) => Promise.race([promise, sleep(2000).then(() => 'still pending')])
+  const q = new Queue()
+  let controller = new AbortController()
+  const firstGet = q.get({ signal: controller.signal })
+  const secondGet = q.get()
+  q.putSync(5) // wakes the first getter, which gives up before its wake arrives
+  controller.abort()
+  await assert.rejects(firstGet, (error) => error.name === 'AbortError')
+  assert.equal(await within(secondGet), 5)
+
+  const bounded = new Queue(1)
+  bounded.putSync(0)
+  controller = new AbortController()
+  const firstPut = bounded.put(1, { signal: controller.signal })
+  const secondPut = bounded.put(2)
+  assert.equal(bounded.getSync(), 0) // room: wakes the first putter
+  controller.abort()
+  await assert.rejects(firstPut, (error) => error.name === 'AbortError')
+  assert.equal(await within(secondPut), undefined)
+  assert.equal(bounded.getSync(), 2)
+})
+
 test('Queue: close(): later put -> Error; get drains what is left, then Error; pending waiters are released', T, async () => {
   const q = new Queue(2)
   q.putSync('a')

@@ -1,7 +1,7 @@
 import { EOFError, TimeoutError } from '../errors';
 import { native, type NativeChannel, type QueueTake } from '../native';
 import { kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
-import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitSync } from '../sync/waiting';
+import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitSync, type AsyncWait } from '../sync/waiting';
 import { describe } from '../task_function';
 import { BYTES, decodeItem, encodeItem } from './queue';
 
@@ -19,6 +19,19 @@ function pipeTimeout(timeout: unknown, where: string): number {
  * One end of a `Pipe`, as Python's `Connection`: messages are never merged or
  * split, and an empty message is a message.
  */
+/** Waiting for a message (or the end) on `reader`, without a thread per waiter. */
+function readable(reader: NativeChannel): AsyncWait {
+  return {
+    start: (waker, token) => reader.waitReadable(waker, token),
+    cancel: (waiter) => reader.cancel(waiter),
+    // Woken just as it gave up: pass the wake on to the next reader.
+    giveBack: () => {
+      reader.wakeReader();
+      deliverPendingWakes();
+    },
+  };
+}
+
 export class Connection<T = unknown> implements Shareable {
   readonly #in: NativeChannel | undefined;
   readonly #out: NativeChannel | undefined;
@@ -101,7 +114,7 @@ export class Connection<T = unknown> implements Shareable {
       const taken = reader.tryRecv();
       if (taken.status === RECEIVED) return taken;
       if (taken.status !== NOTHING_YET) throw new EOFError();
-      await waitAsync({ start: (waker, token) => reader.waitReadable(waker, token), cancel: (waiter) => reader.cancel(waiter) }, {});
+      await waitAsync(readable(reader), {});
     }
   }
 
@@ -120,10 +133,7 @@ export class Connection<T = unknown> implements Shareable {
     const reader = this.#reader();
     pipeTimeout(timeout, 'Connection.poll');
     if (reader.poll()) return true;
-    const outcome = await waitAsync(
-      { start: (waker, token) => reader.waitReadable(waker, token), cancel: (waiter) => reader.cancel(waiter) },
-      { timeout },
-    );
+    const outcome = await waitAsync(readable(reader), { timeout });
     return outcome === Outcome.Woken || reader.poll();
   }
 

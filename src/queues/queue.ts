@@ -76,11 +76,14 @@ export class Queue<T = unknown> implements Shareable {
   #putInRing(item: T): boolean {
     if (typeof item !== 'number' || this.#ring === undefined) return false;
     const put = this.#ring.tryPut(item);
-    if (put === RingPut.PutWake) {
-      this.native.wakeGetter();
-      deliverPendingWakes();
-    }
+    if (put === RingPut.PutWake) this.#passOn(() => this.native.wakeGetter());
     return put !== RingPut.Refused;
+  }
+
+  /** Wakes a waiter, which may be in this thread. */
+  #passOn(wake: () => void): void {
+    wake();
+    deliverPendingWakes();
   }
 
   /** Waits only while the queue is full. */
@@ -95,7 +98,12 @@ export class Queue<T = unknown> implements Shareable {
       if (status === DONE) return deliverPendingWakes();
       if (status === CLOSED) throw closedError(name);
       const outcome = await waitAsync(
-        { start: (waker, token) => this.native.waitNotFull(waker, token), cancel: (waiter) => this.native.cancelPut(waiter) },
+        {
+          start: (waker, token) => this.native.waitNotFull(waker, token),
+          cancel: (waiter) => this.native.cancelPut(waiter),
+          // Woken just as it gave up: pass the wake on to the next putter.
+          giveBack: () => this.#passOn(() => this.native.wakePutter()),
+        },
         { signal: parsed.signal, timeout: left() },
       );
       if (outcome === Outcome.TimedOut) {
@@ -136,7 +144,11 @@ export class Queue<T = unknown> implements Shareable {
       const taken = this.native.tryGet();
       if (taken.status !== WOULD_WAIT) return this.#item(taken);
       const outcome = await waitAsync(
-        { start: (waker, token) => this.native.waitNotEmpty(waker, token), cancel: (waiter) => this.native.cancelGet(waiter) },
+        {
+          start: (waker, token) => this.native.waitNotEmpty(waker, token),
+          cancel: (waiter) => this.native.cancelGet(waiter),
+          giveBack: () => this.#passOn(() => this.native.wakeGetter()),
+        },
         { signal: parsed.signal, timeout: left() },
       );
       if (outcome === Outcome.TimedOut) {

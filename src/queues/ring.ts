@@ -78,13 +78,10 @@ export class NumberRing {
     const words = this.#words;
     // While the channel holds items, later ones must follow them there.
     if (Atomics.load(words, CLOSED) !== 0 || Atomics.load(words, IN_CHANNEL) !== 0) return RingPut.Refused;
+    const slot = this.#claim(HEAD, 0);
+    if (slot < 0) return RingPut.Refused;
     // Counted before a getter can take it (and taskDone it).
     Atomics.add(words, UNFINISHED, 1);
-    const slot = this.#claim(HEAD, 0);
-    if (slot < 0) {
-      Atomics.sub(words, UNFINISHED, 1);
-      return RingPut.Refused;
-    }
     this.#numbers[(slot + 2) / 2] = value;
     // The slot's sequence word was position; it becomes position + 1.
     Atomics.add(words, slot, 1);

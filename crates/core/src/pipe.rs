@@ -112,6 +112,12 @@ impl Channel {
     self.readable.remove(id)
   }
 
+  /// A wake given back by an async reader that had given up (a timed-out
+  /// poll): pass it on to the next reader waiting, if any.
+  pub fn wake_reader(&self) {
+    self.readable.wake_one_if_waiting();
+  }
+
   pub fn close_writer(&self) {
     self
       .readable

@@ -69,6 +69,11 @@ impl NativeChannel {
   }
 
   #[napi]
+  pub fn wake_reader(&self) {
+    self.inner.wake_reader();
+  }
+
+  #[napi]
   pub fn close_writer(&self) {
     self.inner.close_writer();
   }

@@ -99,10 +99,17 @@ impl NativeQueue {
     shared::view(&env, self.inner.memory())
   }
 
-  /// After JS put a number in the ring and found a getter waiting.
+  /// After JS put a number in the ring and found a getter waiting, or as an
+  /// async getter that gave up gives back its wake.
   #[napi]
   pub fn wake_getter(&self) {
     self.inner.wake_getter();
+  }
+
+  /// An async putter that gave up gives back its wake.
+  #[napi]
+  pub fn wake_putter(&self) {
+    self.inner.wake_putter();
   }
 
   #[napi(getter)]

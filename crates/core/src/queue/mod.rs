@@ -152,13 +152,16 @@ impl Queue {
       return Err(QueueError::Closed);
     }
     // Counted before a getter can take it (and `task_done` it).
-    self.unfinished_count().fetch_add(1, SeqCst);
+    let count_in = || {
+      self.unfinished_count().fetch_add(1, SeqCst);
+    };
     if let Some(value) = item.as_number() {
-      if self.in_channel().load(SeqCst) == 0 && self.ring.try_push(value) {
+      if self.in_channel().load(SeqCst) == 0 && self.ring.try_push(value, count_in) {
         self.not_empty.wake_one_if_waiting();
         return Ok(());
       }
     }
+    count_in();
     self.in_channel().fetch_add(1, SeqCst);
     match self.tx.try_send(item) {
       Ok(()) => {
@@ -167,7 +170,10 @@ impl Queue {
       }
       Err(error) => {
         self.in_channel().fetch_sub(1, SeqCst);
-        self.unfinished_count().fetch_sub(1, SeqCst);
+        // A joiner may have seen the count this put added, and waits.
+        if self.unfinished_count().fetch_sub(1, SeqCst) == 1 {
+          self.all_done.wake_all(|| {}, Outcome::Woken);
+        }
         match error {
           TrySendError::Full(item) => Err(QueueError::Full(item)),
           // The receiver lives in `self`.
@@ -192,6 +198,12 @@ impl Queue {
     let Some(item) = front.take().or_else(|| self.rx.try_recv().ok()) else {
       return Err(self.nothing());
     };
+    // A number put in the ring after our look there, and before this item,
+    // goes first (its producer saw an empty channel).
+    if let Some(value) = self.ring.try_pop() {
+      *front = Some(item);
+      return Ok(Item::number(value));
+    }
     self.in_channel().fetch_sub(1, SeqCst);
     self.refill(&mut front);
     drop(front);
@@ -210,7 +222,7 @@ impl Queue {
     let mut moved = false;
     while let Ok(next) = self.rx.try_recv() {
       match next.as_number() {
-        Some(value) if self.ring.try_push(value) => {
+        Some(value) if self.ring.try_push(value, || {}) => {
           self.in_channel().fetch_sub(1, SeqCst);
           moved = true;
         }
@@ -233,9 +245,15 @@ impl Queue {
     }
   }
 
-  /// A number put through the ring by JS: wake a getter if one waits.
+  /// A number put through the ring by JS, or a wake given back by a getter
+  /// that had given up: wake a getter if one waits.
   pub fn wake_getter(&self) {
     self.not_empty.wake_one_if_waiting();
+  }
+
+  /// A wake given back by a putter that had given up.
+  pub fn wake_putter(&self) {
+    self.not_full.wake_one_if_waiting();
   }
 
   /// Blocks until the item is put or `until`.

@@ -108,8 +108,9 @@ impl Ring {
     }
   }
 
-  /// Puts `value` in the ring; false when it is full (or there is no ring).
-  pub fn try_push(&self, value: f64) -> bool {
+  /// Puts `value` in the ring, calling `announce` just before getters can
+  /// see it; false when it is full (or there is no ring).
+  pub fn try_push(&self, value: f64, announce: impl FnOnce()) -> bool {
     if self.capacity == 0 {
       return false;
     }
@@ -117,6 +118,7 @@ impl Ring {
       // The slot still holds the item of one lap ago.
       return false;
     };
+    announce();
     self.payload(position).store(value.to_bits(), Relaxed);
     // SeqCst: a producer reads GETTERS after this (see `GETTERS`).
     self
@@ -164,9 +166,9 @@ mod tests {
     let ring = Ring::new(4);
     for lap in 0..3 {
       for i in 0..4 {
-        assert!(ring.try_push(f64::from(lap * 10 + i)));
+        assert!(ring.try_push(f64::from(lap * 10 + i), || {}));
       }
-      assert!(!ring.try_push(99.0), "full");
+      assert!(!ring.try_push(99.0, || {}), "full");
       assert_eq!(ring.len(), 4);
       for i in 0..4 {
         assert_eq!(ring.try_pop(), Some(f64::from(lap * 10 + i)));
@@ -179,7 +181,7 @@ mod tests {
   #[test]
   fn no_ring_refuses_everything() {
     let ring = Ring::new(0);
-    assert!(!ring.try_push(1.0));
+    assert!(!ring.try_push(1.0, || {}));
     assert_eq!(ring.try_pop(), None);
     assert!(ring.is_empty());
   }
@@ -191,7 +193,7 @@ mod tests {
     let ring = Ring::new(4);
     // A producer has claimed position 0 and not written it yet.
     ring.word(HEAD).fetch_add(1, SeqCst);
-    assert!(ring.try_push(2.0));
+    assert!(ring.try_push(2.0, || {}));
     assert!(!ring.is_empty());
     std::thread::scope(|s| {
       s.spawn(|| {
@@ -217,7 +219,7 @@ mod tests {
       ring.sequence(position).store(position, SeqCst);
     }
     for i in 0..20 {
-      assert!(ring.try_push(f64::from(i)));
+      assert!(ring.try_push(f64::from(i), || {}));
       assert_eq!(ring.try_pop(), Some(f64::from(i)));
     }
   }
@@ -235,7 +237,7 @@ mod tests {
         s.spawn(move || {
           for i in 0..PER_PRODUCER {
             // Producer p's numbers: odd or even, increasing.
-            while !ring.try_push((2 * i + p) as f64) {
+            while !ring.try_push((2 * i + p) as f64, || {}) {
               std::hint::spin_loop();
             }
           }
