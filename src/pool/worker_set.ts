@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Worker, threadId, type ResourceLimits } from 'node:worker_threads';
+import { addonForWorkers } from '../native';
 import { IDENTITY_KEY, currentProcess, type WorkerIdentity } from '../process_info';
 import type { WorkerMessage, WorkerStart } from './wire';
 
@@ -48,7 +49,7 @@ export class WorkerSet {
       parent: { name: parent.name, ident: threadId },
     };
     const worker = new Worker(ENTRY, {
-      workerData: { ...this.#start, slot, [IDENTITY_KEY]: identity },
+      workerData: { ...this.#start, slot, [IDENTITY_KEY]: identity, ...addonForWorkers },
       resourceLimits: this.#resourceLimits,
     });
     let error: unknown;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker, threadId } from 'node:worker_threads';
+import { addonForWorkers } from '../native';
 import { IDENTITY_KEY, currentProcess, type WorkerIdentity } from '../process_info';
 import { replaceShared } from '../shared/handles';
 import { Value } from '../shared_memory/value';
@@ -153,7 +154,7 @@ export class Process {
     };
     const parent = currentProcess();
     const identity: WorkerIdentity = { name: this.#name, daemon: this.#daemon, parent: { name: parent.name, ident: threadId } };
-    const worker = new Worker(CHILD_ENTRY, { workerData: { ...start, [IDENTITY_KEY]: identity } });
+    const worker = new Worker(CHILD_ENTRY, { workerData: { ...start, [IDENTITY_KEY]: identity, ...addonForWorkers } });
     this.#worker = worker;
     this.#ident = worker.threadId;
     // Daemon children never keep the parent alive; others do, as in Python.
