@@ -1,6 +1,7 @@
 // No library: Node's own worker_threads and Atomics, the baselines of the shared-memory
 // scenarios. Only create/destroy/lockedCounter/sharedCounter: it runs no pool tasks.
 import { Worker } from 'node:worker_threads';
+import { ask, terminateAll } from '../lib/workers.mjs';
 
 const file = new URL('../peers/atomics.mjs', import.meta.url);
 
@@ -9,22 +10,9 @@ export function create(n) {
 }
 
 export function destroy(workers) {
-  return Promise.all(workers.map((w) => w.terminate()));
+  return terminateAll(workers);
 }
 
-// One message to a worker, its one reply back.
-function ask(worker, message) {
-  return new Promise((resolve, reject) => {
-    const done = (settle) => (x) => {
-      worker.off('message', onMessage).off('error', onError);
-      settle(x);
-    };
-    const onMessage = done(resolve);
-    const onError = done(reject);
-    worker.on('message', onMessage).on('error', onError);
-    worker.postMessage(message);
-  });
-}
 
 // Words: lock state, counter, ready count (see peers/atomics.mjs).
 export function lockedCounter(workers) {

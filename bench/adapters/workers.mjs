@@ -2,6 +2,7 @@
 // one-way MessagePort stream between two plain workers (peers/messageport.mjs); `process`:
 // a bare `new Worker(emptyFile)` until its `exit` event (peers/empty.mjs).
 import { MessageChannel, Worker } from 'node:worker_threads';
+import { ask, terminateAll } from '../lib/workers.mjs';
 
 const streamFile = new URL('../peers/messageport.mjs', import.meta.url);
 const emptyFile = new URL('../peers/empty.mjs', import.meta.url);
@@ -11,21 +12,9 @@ export function create(n) {
 }
 
 export function destroy(workers) {
-  return Promise.all(workers.map((w) => w.terminate()));
+  return terminateAll(workers);
 }
 
-function ask(worker, message, transfer) {
-  return new Promise((resolve, reject) => {
-    const done = (settle) => (x) => {
-      worker.off('message', onMessage).off('error', onError);
-      settle(x);
-    };
-    const onMessage = done(resolve);
-    const onError = done(reject);
-    worker.on('message', onMessage).on('error', onError);
-    worker.postMessage(message, transfer);
-  });
-}
 
 // A fresh MessageChannel per run: one end to the producer worker, the other to the
 // consumer; both wait on a shared ready count, then the producer posts 0..n-1 and the
