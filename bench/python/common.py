@@ -1,6 +1,7 @@
 """Shared bits of the Python side: argument parsing and the RESULT line the orchestrator reads."""
 import json
 import sys
+from statistics import median
 
 
 def args():
@@ -25,3 +26,12 @@ def run_processes(name, processes):
         p.join()
     if any(p.exitcode != 0 for p in processes):
         raise RuntimeError(f"{name}: a worker failed (exit codes {[p.exitcode for p in processes]})")
+
+
+def emit_loops(once):
+    """Warm-up, then the timed runs of `once()` -> (rate, loop ms); emits the rates."""
+    runs, warmup = args()
+    for _ in range(warmup):
+        once()
+    results = [once() for _ in range(runs)]
+    emit([rate for rate, _ in results], loopMs=median(ms for _, ms in results))

@@ -2,10 +2,9 @@
 (`with v.get_lock(): v.value += 1`). As in the JS scenario, both workers start together
 (a Barrier) and time only their own loop; rate = all increments / the slower loop."""
 from multiprocessing import Array, Barrier, Process, Value
-from statistics import median
 from time import perf_counter
 
-from common import args, emit, run_processes
+from common import emit_loops, run_processes
 
 N = 200_000  # per worker
 
@@ -32,8 +31,4 @@ def once(n):
 
 
 if __name__ == "__main__":
-    runs, warmup = args()
-    for _ in range(warmup):
-        once(N)
-    results = [once(N) for _ in range(runs)]
-    emit([r for r, _ in results], loopMs=median(ms for _, ms in results))
+    emit_loops(lambda: once(N))

@@ -2,10 +2,9 @@
 (a Barrier) and time only their own loop; rate = all sets / the slower loop. Every run checks
 (untimed) that the dict holds exactly the 100k keys with their values."""
 from multiprocessing import Array, Barrier, Manager, Process
-from statistics import median
 from time import perf_counter
 
-from common import args, emit, run_processes
+from common import emit_loops, run_processes
 
 N = 50_000  # per process
 
@@ -33,9 +32,5 @@ def once(manager, n):
 
 
 if __name__ == "__main__":
-    runs, warmup = args()
     with Manager() as manager:
-        for _ in range(warmup):
-            once(manager, N)
-        results = [once(manager, N) for _ in range(runs)]
-    emit([r for r, _ in results], loopMs=median(ms for _, ms in results))
+        emit_loops(lambda: once(manager, N))

@@ -2,10 +2,9 @@
 scenario, both start together (a Barrier) and time only their own loop; rate = all items /
 the slower loop. Every run checks that exactly 0..n-1 arrived, in order."""
 from multiprocessing import Array, Barrier, Process, Queue, Value
-from statistics import median
 from time import perf_counter
 
-from common import args, emit, run_processes
+from common import emit_loops, run_processes
 
 N = 200_000
 
@@ -43,8 +42,4 @@ def once(n):
 
 
 if __name__ == "__main__":
-    runs, warmup = args()
-    for _ in range(warmup):
-        once(N)
-    results = [once(N) for _ in range(runs)]
-    emit([r for r, _ in results], loopMs=median(ms for _, ms in results))
+    emit_loops(lambda: once(N))
