@@ -32,7 +32,7 @@ export async function withPool(options, body) {
   }
 }
 
-/** Longest a child script may run before it counts as hung (it is killed). */
+/** Longest a child script may run before it counts as hung (it is killed), unless it says otherwise. */
 export const CHILD_DEADLINE_MS = 30_000;
 
 /**
@@ -43,12 +43,12 @@ export function childScripts(after) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-child-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   let count = 0;
-  return function runChild(body) {
+  return function runChild(body, { deadlineMs = CHILD_DEADLINE_MS } = {}) {
     const file = path.join(dir, `case-${++count}.mjs`);
     fs.writeFileSync(file, `import * as mp from ${JSON.stringify(PACKAGE_URL)}\nconst { ${Object.keys(mp).filter((n) => n !== 'default').join(', ')} } = mp\n${body}`);
     return new Promise((resolve) => {
-      execFile(process.execPath, [file], { timeout: CHILD_DEADLINE_MS, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-        resolve({ code: error ? error.code : 0, killed: Boolean(error?.killed), stdout: stdout.trim(), stderr });
+      execFile(process.execPath, [file], { timeout: deadlineMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+        resolve({ code: error ? error.code : 0, killed: Boolean(error?.killed), stdout: stdout.trim(), stderr, deadlineMs });
       });
     });
   };
@@ -56,7 +56,7 @@ export function childScripts(after) {
 
 /** The child exited by itself, with code 0, printing exactly `stdout`. */
 export function assertExited(result, stdout) {
-  assert.equal(result.killed, false, `the child did not exit by itself within ${CHILD_DEADLINE_MS} ms\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  assert.equal(result.killed, false, `the child did not exit by itself within ${result.deadlineMs} ms\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
   assert.equal(result.code, 0, `exit code ${result.code}\nstderr: ${result.stderr}`);
   assert.equal(result.stdout, stdout);
 }

@@ -5,7 +5,7 @@ import { fromErrorRecord } from '../transfer/remote_error';
 import { shareIds, type ShareRecord } from '../shared/handles';
 import { BELL_SLOTS, RESULT_BELL, TASK_BELL } from './wire';
 
-/** Receives the outcome of one job. */
+/** Receives the outcome of one job; never called before submit() has returned its id. */
 export interface JobSink {
   /** `errors` maps item index to the error that item raised (null: none did). */
   settle(results: ArrayLike<unknown>, errors: Map<number, unknown> | null): void;
@@ -49,7 +49,7 @@ export class Dispatcher {
     this.#jobs.set(id, sink);
     if (this.#jobs.size === 1) this.#onBusyChange(true);
     this.#ringSoon();
-    if (!this.#pumping) void this.#pump();
+    this.#pumpSoon();
     return id;
   }
 
@@ -109,8 +109,16 @@ export class Dispatcher {
     });
   }
 
-  async #pump(): Promise<void> {
+  // Invariant: a sink is never settled inside submit(). A busy worker can take
+  // and finish a job before submit() returns; a pump started synchronously
+  // would deliver it to a caller that has not yet recorded the job's id.
+  #pumpSoon(): void {
+    if (this.#pumping) return;
     this.#pumping = true;
+    queueMicrotask(() => void this.#pump());
+  }
+
+  async #pump(): Promise<void> {
     try {
       while (this.#jobs.size > 0) {
         const seen = Atomics.load(this.bell, RESULT_BELL);
