@@ -1,6 +1,6 @@
-import test, { after, describe } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
-import { assertExited, childScripts, withPool } from './helpers.mjs';
+import { withPool } from './helpers.mjs';
 
 const T = { timeout: 30_000 };
 
@@ -36,7 +36,8 @@ test('imap consumes an endless generator lazily', T, () => withPool(2, async (po
     if (out.length === 100) break;
   }
   assert.deepEqual(out, Array.from({ length: 100 }, (_, i) => i * i));
-  assert.ok(pulled < 200, `pulled ${pulled} items for 100 results`);
+  // (2 × processes + 1) × chunksize ahead of what was consumed.
+  assert.ok(pulled <= 100 + 5, `pulled ${pulled} items for 100 results`);
 }));
 
 test('imap over an async generator', T, () => withPool(2, async (pool) => {
@@ -77,37 +78,3 @@ test('imap refuses an item that cannot be cloned, naming it', T, () => withPool(
   await assert.rejects(collect(it), { name: 'TypeError', message: /iterable\[1\]\.cb is a function/ });
 }));
 
-// A chunk could be finished by a busy worker before submit() returned its id;
-// the lazy map then kept it "in flight" for ever, its window filled with such
-// ghosts, and the event loop ran dry with results still due (exit 13, results
-// silently lost, or a hang beside a keep-alive timer).
-describe('imap over a lazy input delivers every result once and ends', { timeout: 300_000 }, () => {
-  const runChild = childScripts(after);
-  // Each result marked once: a loss and a duplicate cannot cancel out.
-  const consume = (method, n) => `
-    function* naturals(n) { for (let i = 0; i < n; i++) yield i }
-    const seen = new Uint8Array(${n})
-    let count = 0, sum = 0, twice = 0, ordered = true
-    for await (const r of pool.${method}((x) => x * 2, naturals(${n}))) {
-      const i = r / 2
-      if (seen[i]++) twice++
-      if (${method === 'imap'} && i !== count) ordered = false
-      count++; sum += r
-    }
-    console.log(count, sum, twice, ordered)`;
-  const shapes = {
-    'at top level': (loop) => `const pool = new Pool(2)\n${loop}`,
-    'inside async main()': (loop) => `async function main() {\n const pool = new Pool(2)\n${loop}\n}\nvoid main()`,
-    'beside a setInterval keep-alive': (loop) => `const keepAlive = setInterval(() => {}, 1000)\nconst pool = new Pool(2)\n${loop}\nclearInterval(keepAlive)`,
-  };
-  // imapUnordered lost results past 200k-600k; imap's end never came from 30k on.
-  for (const [method, n] of [['imapUnordered', 1_000_000], ['imap', 100_000]]) {
-    for (const [shape, wrap] of Object.entries(shapes)) {
-      test(`${method} over ${n} items ${shape}`, async () => {
-        for (let run = 0; run < 2; run++) {
-          assertExited(await runChild(wrap(consume(method, n)), { deadlineMs: 120_000 }), `${n} ${n * (n - 1)} 0 true`);
-        }
-      });
-    }
-  }
-});

@@ -503,23 +503,23 @@ try {
 
 // ---- abort and timeout ----
 
-test('map with a signal aborted while tasks run rejects at once with the reason, drops queued items', { timeout: 30000 }, async () => {
+// A stopped task must really stop: the tasks below spin for ever, so a pool
+// whose workers kept running them could serve nothing afterwards.
+
+test('map with a signal aborted while tasks run rejects at once with the reason, stops them, drops queued items', { timeout: 30000 }, async () => {
   const box = sandbox()
   const pool = new Pool(2)
   const controller = new AbortController()
-  const items = Array.from({ length: 10 }, (_, tag) => ({ gate: box.gate, started: box.started, tag }))
-  const mapped = track(pool.map(gated, items, { chunksize: 1, signal: controller.signal }))
+  const items = Array.from({ length: 10 }, (_, tag) => [box.started, tag])
+  const mapped = track(pool.starmap(spinForever, items, { chunksize: 1, signal: controller.signal }))
   await until(() => startedCount(box.started) === 2)
   const reason = new Error('stop now')
   controller.abort(reason)
-  // The running tasks cannot finish until the gate opens, so this rejection
-  // can only come from the abort itself.
   await mapped.promise
   assert.equal(mapped.state, 'rejected')
   assert.equal(mapped.error, reason)
-  box.open()
-  await assertStillWorks(pool)
   await assertAllWorkersServe(pool)
+  await assertStillWorks(pool)
   // Only the two items that were already running ever started.
   assert.equal(startedCount(box.started), 2)
   pool.close()
@@ -541,40 +541,76 @@ test('apply with an already-aborted signal rejects with its reason', { timeout: 
   await pool.join()
 })
 
-test('apply aborted while its task runs rejects with the reason', { timeout: 30000 }, async () => {
+test('apply aborted while its task runs rejects with the reason and stops the task', { timeout: 30000 }, async () => {
   const box = sandbox()
   const pool = new Pool(1)
   const controller = new AbortController()
-  const call = track(pool.apply(gated, [{ gate: box.gate, started: box.started, tag: 1 }], { signal: controller.signal }))
+  const call = track(pool.apply(spinForever, [box.started, 1], { signal: controller.signal }))
   await until(() => startedCount(box.started) === 1)
   controller.abort()
   await call.promise
   assert.equal(call.state, 'rejected')
   assert.equal(call.error, controller.signal.reason)
   assert.equal(call.error.name, 'AbortError')
-  box.open()
-  assert.equal(await pool.apply((x) => x + 1, [1]), 2)
+  assert.equal(await pool.apply((x) => x + 1, [1]), 2, 'the one worker was replaced')
   pool.close()
   await pool.join()
 })
 
-test('apply with timeout: 50 on a slow task rejects with TimeoutError; the pool still works', { timeout: 30000 }, async () => {
+test('two endless tasks that time out do not keep a 2-worker pool busy', { timeout: 30000 }, async () => {
   const box = sandbox()
-  const pool = new Pool(1)
-  const error = await pool.apply(gated, [{ gate: box.gate, started: box.started, tag: 1 }], { timeout: 50 }).then(
-    () => assert.fail('must time out'),
-    (e) => e,
-  )
-  assert.ok(error instanceof TimeoutError, `expected TimeoutError, got ${error}`)
-  assert.equal(error.name, 'TimeoutError')
-  box.open()
+  const pool = new Pool(2)
+  const calls = [1, 2].map((tag) => pool.apply(spinForever, [box.started, tag], { timeout: 100 }))
+  for (const call of calls) await assert.rejects(call, (e) => e instanceof TimeoutError && e.name === 'TimeoutError')
+  await assertAllWorkersServe(pool)
   await assertStillWorks(pool)
   // timeout: 0 on a task that is not done at once.
-  const box2 = sandbox()
-  await assert.rejects(pool.apply(gated, [{ gate: box2.gate, started: box2.started, tag: 2 }], { timeout: 0 }), TimeoutError)
-  box2.open()
+  await assert.rejects(pool.apply(spinForever, [box.started, 3], { timeout: 0 }), TimeoutError)
+  await assertAllWorkersServe(pool)
   // A generous timeout does not get in the way.
   assert.equal(await pool.apply((x) => x * 2, [4], { timeout: 20000 }), 8)
+  pool.close()
+  await pool.join()
+})
+
+test('stopping an aborted task loses no other caller\'s task', { timeout: 30000 }, async () => {
+  const box = sandbox()
+  const pool = new Pool(2)
+  const controller = new AbortController()
+  // One worker holds another caller's task; the other runs the one aborted.
+  const other = track(pool.apply(gated, [{ gate: box.gate, started: box.started, tag: 'other' }]))
+  await until(() => startedCount(box.started) === 1)
+  const aborted = track(pool.apply(spinForever, [box.started, 'runaway'], { signal: controller.signal }))
+  await until(() => startedCount(box.started) === 2)
+  const queued = track(pool.map((x) => x * 2, [1, 2, 3, 4, 5, 6], { chunksize: 1 }))
+  controller.abort()
+  await aborted.promise
+  assert.equal(aborted.state, 'rejected')
+  assert.deepEqual(await queued.promise.then(() => queued.value), [2, 4, 6, 8, 10, 12])
+  box.open()
+  await other.promise
+  assert.equal(other.state, 'fulfilled', `the other caller's task: ${other.error}`)
+  assert.equal(other.value, 'other')
+  pool.close()
+  await pool.join()
+})
+
+test('imap aborted while its chunks run stops them', { timeout: 30000 }, async () => {
+  const box = sandbox()
+  const pool = new Pool(2)
+  const controller = new AbortController()
+  const it = pool.imap(([started, tag]) => {
+    require('node:fs').writeFileSync(require('node:path').join(started, String(tag)), '')
+    for (;;) {}
+  }, [[box.started, 1], [box.started, 2], [box.started, 3]], { signal: controller.signal })
+  const first = track(it.next())
+  await until(() => startedCount(box.started) === 2)
+  controller.abort()
+  await first.promise
+  assert.equal(first.state, 'rejected')
+  assert.equal(first.error, controller.signal.reason)
+  await assertAllWorkersServe(pool)
+  assert.equal(startedCount(box.started), 2)
   pool.close()
   await pool.join()
 })

@@ -13,6 +13,13 @@ export interface JobSink {
   fail(error: unknown): void;
 }
 
+export interface DispatcherEvents {
+  /** Whether any job is unfinished (workers keep the process alive only then). */
+  onBusyChange(busy: boolean): void;
+  /** The worker of `slot` runs an aborted job: stop it (it takes no other job). */
+  onRunawayJob(slot: number): void;
+}
+
 /** How many finished jobs one native call hands back. */
 const DRAIN_BATCH = 1024;
 
@@ -28,11 +35,11 @@ export class Dispatcher {
   #nextJobId = 1;
   #ringScheduled = false;
   #pumping = false;
-  #onBusyChange: (busy: boolean) => void;
+  readonly #events: DispatcherEvents;
 
-  constructor(slots: number, onBusyChange: (busy: boolean) => void) {
+  constructor(slots: number, events: DispatcherEvents) {
     this.core = new native.NativeTaskPool(slots);
-    this.#onBusyChange = onBusyChange;
+    this.#events = events;
   }
 
   get busy(): boolean {
@@ -47,17 +54,19 @@ export class Dispatcher {
     const { format, payload } = encodeJob(mode, items, hasShared);
     if (!this.core.submit(id, functionId, format, payload, hasShared ? shareIds(shared) : undefined)) throw poolNotRunning();
     this.#jobs.set(id, sink);
-    if (this.#jobs.size === 1) this.#onBusyChange(true);
+    if (this.#jobs.size === 1) this.#events.onBusyChange(true);
     this.#ringSoon();
     this.#pumpSoon();
     return id;
   }
 
-  /** Forgets a job: a queued job is skipped, a running one's result dropped. */
-  cancel(id: number): void {
+  /** Forgets a job: a queued job is skipped, a running one's result dropped;
+   *  with `stopRunning` (abort, timeout) a running one's worker is stopped too. */
+  cancel(id: number, stopRunning = false): void {
     if (!this.#jobs.delete(id)) return;
-    this.core.cancel(id);
-    if (this.#jobs.size === 0) this.#onBusyChange(false);
+    const slot = this.core.cancel(id, stopRunning);
+    if (this.#jobs.size === 0) this.#events.onBusyChange(false);
+    if (slot !== null) this.#events.onRunawayJob(slot);
   }
 
   /** Fails the job a dead worker held, if any. */
@@ -66,7 +75,7 @@ export class Dispatcher {
     const sink = id === null ? undefined : this.#jobs.get(id);
     if (sink === undefined) return;
     this.#jobs.delete(id!);
-    if (this.#jobs.size === 0) this.#onBusyChange(false);
+    if (this.#jobs.size === 0) this.#events.onBusyChange(false);
     sink.fail(error);
   }
 
@@ -76,7 +85,7 @@ export class Dispatcher {
     this.wakeWorkers();
     const sinks = [...this.#jobs.values()];
     this.#jobs.clear();
-    if (sinks.length > 0) this.#onBusyChange(false);
+    if (sinks.length > 0) this.#events.onBusyChange(false);
     for (const sink of sinks) sink.fail(error);
   }
 
@@ -146,7 +155,7 @@ export class Dispatcher {
     const sink = this.#jobs.get(job.id);
     if (sink === undefined) return; // cancelled or aborted: its result is dropped
     this.#jobs.delete(job.id);
-    if (this.#jobs.size === 0) this.#onBusyChange(false);
+    if (this.#jobs.size === 0) this.#events.onBusyChange(false);
     const { results, errors: failed } = decodeResults(job.ok, job.format, job.payload);
     if (failed === null) {
       sink.settle(results, null);

@@ -1,7 +1,9 @@
 import type { JobSink } from './dispatcher';
 
-/** Chunks a lazy map keeps in flight (submitted and not yet consumed), per worker. */
-const CHUNKS_PER_WORKER = 4;
+/** Chunks a lazy map holds (submitted and not yet consumed) per worker, plus
+ *  one: a worker's next chunk is queued while it runs one, and the consumer
+ *  reads a third, so at most (2 × workers + 1) × chunksize items are read ahead. */
+const CHUNKS_PER_WORKER = 2;
 
 interface Chunk {
   id: number;
@@ -17,7 +19,8 @@ interface Chunk {
 export interface LazyMapSource {
   /** Queues one chunk as a job and returns its id; throws if the pool stopped. */
   submit(items: unknown[], sink: JobSink): number;
-  cancel(id: number): void;
+  /** `stopRunning`: the caller aborted, so a running chunk's worker is stopped. */
+  cancel(id: number, stopRunning: boolean): void;
   /** Throws a TypeError naming the item if it cannot be sent. */
   validate(item: unknown, index: number): void;
   /** Called once when this map will submit no more work. */
@@ -56,7 +59,7 @@ export class LazyMap<R> implements AsyncIterableIterator<R> {
     this.#pool = pool;
     this.#input = input;
     this.#chunksize = options.chunksize;
-    this.#window = CHUNKS_PER_WORKER * options.workers;
+    this.#window = CHUNKS_PER_WORKER * options.workers + 1;
     this.#ordered = options.ordered;
     this.#signal = options.signal;
     this.#renew();
@@ -90,7 +93,11 @@ export class LazyMap<R> implements AsyncIterableIterator<R> {
     return done;
   }
 
-  readonly #onAbort = () => this.#notify();
+  // Running chunks are stopped at once, not at the next call of next().
+  readonly #onAbort = () => {
+    this.#cancelInFlight(true);
+    this.#notify();
+  };
 
   #renew(): void {
     this.#changed = new Promise((resolve) => (this.#notify = resolve));
@@ -100,7 +107,7 @@ export class LazyMap<R> implements AsyncIterableIterator<R> {
     for (;;) {
       if (this.#finished) return { done: true, value: undefined };
       if (this.#signal?.aborted) {
-        await this.#stop();
+        await this.#stop(true);
         throw this.#signal.reason;
       }
       await this.#fill();
@@ -127,7 +134,7 @@ export class LazyMap<R> implements AsyncIterableIterator<R> {
   /** Pulls input and submits chunks until the window is full or the input ends.
    *  Never throws: a failure ends the input and is kept for its position. */
   async #fill(): Promise<void> {
-    while (!this.#inputDone && (this.#unbounded || this.#held() < this.#window)) {
+    while (!this.#inputDone && !this.#signal?.aborted && (this.#unbounded || this.#held() < this.#window)) {
       const items: unknown[] = [];
       try {
         while (items.length < this.#chunksize) {
@@ -183,12 +190,16 @@ export class LazyMap<R> implements AsyncIterableIterator<R> {
     if (this.#ordered) this.#chunks.push(chunk);
   }
 
-  async #stop(): Promise<void> {
+  #cancelInFlight(aborted: boolean): void {
+    for (const chunk of this.#inFlight) this.#pool.cancel(chunk.id, aborted);
+    this.#inFlight.clear();
+  }
+
+  async #stop(aborted = false): Promise<void> {
     if (this.#finished) return;
     this.#finished = true;
     this.#signal?.removeEventListener('abort', this.#onAbort);
-    for (const chunk of this.#inFlight) this.#pool.cancel(chunk.id);
-    this.#inFlight.clear();
+    this.#cancelInFlight(aborted);
     this.#chunks = [];
     if (!this.#inputDone) {
       this.#endInput();

@@ -81,7 +81,10 @@ export class Pool {
     this.#initargs = resolved.initargs;
     this.processes = resolved.processes;
     this.#applyBatch = resolved.maxTasksPerChild > 0 ? 1 : MAX_APPLY_BATCH;
-    this.#dispatcher = new Dispatcher(this.processes, (busy) => this.#workers?.setRef(busy));
+    this.#dispatcher = new Dispatcher(this.processes, {
+      onBusyChange: (busy) => this.#workers?.setRef(busy),
+      onRunawayJob: (slot) => this.#workers.stop(slot),
+    });
     let initializer;
     if (resolved.initializer !== undefined) {
       const functionId = this.#functionId(resolved.initializer, 'Pool initializer');
@@ -288,7 +291,7 @@ export class Pool {
       };
       const cancel = (error: unknown) => {
         cleanup();
-        this.#dispatcher.cancel(jobId);
+        this.#dispatcher.cancel(jobId, true);
         reject(error);
       };
       const onAbort = () => cancel(signal!.reason);
@@ -354,15 +357,16 @@ export class Pool {
       const jobs = new Set<number>();
       let done = 0;
       let settled = false;
-      const finish = (error?: unknown) => {
+      // `aborted`: the caller gave up, so its running tasks are stopped too.
+      const finish = (error?: unknown, aborted = false) => {
         if (settled) return;
         settled = true;
         signal?.removeEventListener('abort', onAbort);
-        for (const id of jobs) this.#dispatcher.cancel(id);
+        for (const id of jobs) this.#dispatcher.cancel(id, aborted);
         if (error === undefined) resolve(out);
         else reject(error);
       };
-      const onAbort = () => finish(signal!.reason);
+      const onAbort = () => finish(signal!.reason, true);
       try {
         for (let start = 0; start < total; start += size) {
           const base = start;
@@ -403,7 +407,7 @@ export class Pool {
           const found: ShareRecord[] = [];
           return this.#dispatcher.submit(functionId, CallMode.Single, replaceShared(items, found) as unknown[], sink, found);
         },
-        cancel: (id) => this.#dispatcher.cancel(id),
+        cancel: (id, stopRunning) => this.#dispatcher.cancel(id, stopRunning),
         validate: (item, index) => validateItem(item, index, CallMode.Single, method),
         release: () => this.#lazyMaps.delete(lazyMap),
       },

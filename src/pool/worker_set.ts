@@ -90,6 +90,12 @@ export class WorkerSet {
     return new Promise((resolve) => this.#exitWaiters.push(resolve));
   }
 
+  /** Stops one worker at once; its exit is reported as unexpected, so it is
+   *  replaced and whatever its slot still holds is failed. */
+  stop(slot: number): void {
+    void this.#workers[slot]?.terminate();
+  }
+
   /** Stops every worker at once, even one stuck in an endless loop. */
   terminateAll(): Promise<void> {
     for (const worker of this.#workers) {

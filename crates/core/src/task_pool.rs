@@ -97,6 +97,8 @@ pub struct TaskPool {
   done_tx: Sender<Completion>,
   done_rx: Receiver<Completion>,
   /// Job id held by each worker slot; 0 means idle (job ids start at 1).
+  /// [`STOPPING`] marks a held job whose worker is being stopped; [`RETIRED`]
+  /// a slot whose worker is being stopped and must take no other job.
   held: Box<[AtomicU64]>,
   /// The shared objects of the job each slot holds (see [`Job::keep_alive`]).
   held_objects: Box<[Mutex<Vec<Shared>>]>,
@@ -106,6 +108,18 @@ pub struct TaskPool {
   cancelled_count: AtomicUsize,
   functions: RwLock<HashMap<u32, Arc<str>>>,
   state: AtomicU8,
+}
+
+/// Set on a slot's job id by [`TaskPool::cancel`] with `stop_running`.
+const STOPPING: u64 = 1 << 63;
+/// A slot word after its stopping job finished: `take` refuses it work.
+const RETIRED: u64 = u64::MAX;
+
+fn job_of(word: u64) -> Option<u64> {
+  match word {
+    0 | RETIRED => None,
+    word => Some(word & !STOPPING),
+  }
 }
 
 impl TaskPool {
@@ -149,17 +163,22 @@ impl TaskPool {
   /// Takes the next job for `slot`, skipping cancelled ones, and records it as
   /// held by that slot until [`complete`](Self::complete) or
   /// [`release_slot`](Self::release_slot).
+  /// A slot whose worker is being stopped gets [`Take::Closed`].
   pub fn take(&self, slot: usize) -> Take {
     loop {
-      if self.state() == PoolState::Terminated {
+      if self.state() == PoolState::Terminated || self.held[slot].load(Ordering::Acquire) == RETIRED
+      {
         return Take::Closed;
       }
       match self.jobs_rx.try_recv() {
         Ok(job) => {
-          if self.cancelled_count.load(Ordering::Acquire) > 0 && self.forget_cancelled(job.id) {
+          // Held first, then the cancelled check (both SeqCst, as in `cancel`):
+          // a concurrent cancel either sees the job held or is seen here.
+          self.held[slot].store(job.id, Ordering::SeqCst);
+          if self.cancelled_count.load(Ordering::SeqCst) > 0 && self.forget_cancelled(job.id) {
+            self.held[slot].store(0, Ordering::SeqCst);
             continue;
           }
-          self.held[slot].store(job.id, Ordering::Release);
           if !job.keep_alive.is_empty() {
             *self.held_objects[slot].lock() = job.keep_alive.clone();
           }
@@ -177,38 +196,66 @@ impl TaskPool {
   }
 
   pub fn complete(&self, slot: usize, completion: Completion) {
-    self.held[slot].store(0, Ordering::Release);
+    let word = self.held[slot].load(Ordering::Acquire);
+    self.held[slot].store(
+      if word & STOPPING != 0 { RETIRED } else { 0 },
+      Ordering::Release,
+    );
     self.held_objects[slot].lock().clear();
     // The receiver lives in `self`: sending cannot fail.
     let _ = self.done_tx.send(completion);
   }
 
   pub fn held(&self, slot: usize) -> Option<u64> {
-    Some(self.held[slot].load(Ordering::Acquire)).filter(|&id| id != 0)
+    job_of(self.held[slot].load(Ordering::Acquire))
   }
 
   /// Clears `slot` after its worker died, returning the job it held.
   pub fn release_slot(&self, slot: usize) -> Option<u64> {
     self.held_objects[slot].lock().clear();
-    Some(self.held[slot].swap(0, Ordering::AcqRel)).filter(|&id| id != 0)
+    job_of(self.held[slot].swap(0, Ordering::AcqRel))
   }
 
   /// Up to `max` completions, in the order workers finished them.
   pub fn drain(&self, max: usize) -> Vec<Completion> {
-    self.done_rx.try_iter().take(max).collect()
+    let done: Vec<Completion> = self.done_rx.try_iter().take(max).collect();
+    // A job cancelled after it finished stays marked until its completion passes.
+    if self.cancelled_count.load(Ordering::Acquire) > 0 {
+      for completion in &done {
+        self.forget_cancelled(completion.job);
+      }
+    }
+    done
   }
 
   pub fn queued(&self) -> usize {
     self.jobs_rx.len()
   }
 
-  /// Marks a queued job so no worker runs it. A job already taken is not
-  /// affected: the caller drops its result instead.
-  pub fn cancel(&self, job: u64) {
+  /// Marks a queued job so no worker runs it. A job already taken runs on
+  /// (the caller drops its result), unless `stop_running`: then its slot is
+  /// returned, marked so that it takes no other job, and the caller stops
+  /// that slot's worker (and later [`release_slot`](Self::release_slot)s it).
+  pub fn cancel(&self, job: u64, stop_running: bool) -> Option<usize> {
     let mut cancelled = self.cancelled.lock();
     if cancelled.insert(job) {
-      self.cancelled_count.fetch_add(1, Ordering::Release);
+      self.cancelled_count.fetch_add(1, Ordering::SeqCst);
     }
+    let slot = self
+      .held
+      .iter()
+      .position(|word| word.load(Ordering::SeqCst) == job)?;
+    // Taken: no worker will skip it, so it needs no mark.
+    cancelled.remove(&job);
+    self.cancelled_count.fetch_sub(1, Ordering::SeqCst);
+    if !stop_running {
+      return None;
+    }
+    // Fails if the job finished meanwhile: then there is nothing to stop.
+    self.held[slot]
+      .compare_exchange(job, job | STOPPING, Ordering::AcqRel, Ordering::Acquire)
+      .ok()
+      .map(|_| slot)
   }
 
   fn forget_cancelled(&self, job: u64) -> bool {
@@ -295,7 +342,11 @@ mod tests {
     for id in 1..=3 {
       pool.submit(job(id)).unwrap();
     }
-    pool.cancel(2);
+    assert_eq!(
+      pool.cancel(2, true),
+      None,
+      "a queued job has no worker to stop"
+    );
     let taken: Vec<u64> = std::iter::from_fn(|| match pool.take(0) {
       Take::Job(j) => Some(j.id),
       _ => None,
@@ -303,6 +354,122 @@ mod tests {
     .collect();
     assert_eq!(taken, vec![1, 3]);
     assert_eq!(pool.cancelled_count.load(Ordering::Relaxed), 0);
+  }
+
+  fn done(job: u64) -> Completion {
+    Completion {
+      job,
+      ok: true,
+      format: 0,
+      payload: vec![],
+    }
+  }
+
+  #[test]
+  fn stopping_a_running_job_retires_its_slot_until_released() {
+    let pool = TaskPool::new(2);
+    for id in 1..=3 {
+      pool.submit(job(id)).unwrap();
+    }
+    assert!(matches!(pool.take(1), Take::Job(j) if j.id == 1));
+    assert_eq!(pool.cancel(1, true), Some(1));
+    assert_eq!(pool.held(1), Some(1));
+    // The stopped worker may still finish its job: it gets no other.
+    pool.complete(1, done(1));
+    assert!(matches!(pool.take(1), Take::Closed));
+    assert_eq!(pool.release_slot(1), None);
+    assert!(
+      matches!(pool.take(1), Take::Job(j) if j.id == 2),
+      "the replacement takes work"
+    );
+    assert_eq!(pool.cancelled_count.load(Ordering::Relaxed), 0);
+  }
+
+  #[test]
+  fn cancelling_a_running_job_without_stopping_leaves_no_mark() {
+    let pool = TaskPool::new(1);
+    pool.submit(job(1)).unwrap();
+    assert!(matches!(pool.take(0), Take::Job(_)));
+    assert_eq!(pool.cancel(1, false), None);
+    pool.complete(0, done(1));
+    assert_eq!(pool.cancelled_count.load(Ordering::Relaxed), 0);
+    // A job cancelled after it finished is forgotten when its completion is drained.
+    pool.submit(job(2)).unwrap();
+    assert!(matches!(pool.take(0), Take::Job(_)));
+    pool.complete(0, done(2));
+    assert_eq!(pool.cancel(2, true), None, "finished: nothing to stop");
+    assert_eq!(pool.drain(8).len(), 2);
+    assert_eq!(pool.cancelled_count.load(Ordering::Relaxed), 0);
+  }
+
+  /// Cancels with `stop_running` racing workers' takes: each job is either
+  /// skipped, or run, and a stop is only ever reported for the slot running
+  /// that very job (never for a slot running another caller's job).
+  #[test]
+  fn a_stop_racing_take_names_only_the_slot_running_that_job() {
+    const JOBS: u64 = 20_000;
+    let pool = TaskPool::new(2);
+    let running: Vec<AtomicU64> = (0..2).map(|_| AtomicU64::new(0)).collect();
+    let ran: Vec<AtomicBool> = (0..=JOBS).map(|_| AtomicBool::new(false)).collect();
+    let finished = AtomicBool::new(false);
+    std::thread::scope(|s| {
+      for slot in 0..2 {
+        let (pool, running, ran, finished) = (&pool, &running, &ran, &finished);
+        s.spawn(move || loop {
+          match pool.take(slot) {
+            Take::Job(j) => {
+              running[slot].store(j.id, Ordering::SeqCst);
+              assert!(
+                !ran[j.id as usize].swap(true, Ordering::SeqCst),
+                "job {} ran twice",
+                j.id
+              );
+              std::thread::yield_now();
+              running[slot].store(0, Ordering::SeqCst);
+              pool.complete(slot, done(j.id));
+            }
+            // A stopped slot's worker is replaced at once here.
+            Take::Closed if pool.state() == PoolState::Running => {
+              pool.release_slot(slot);
+            }
+            Take::Empty if finished.load(Ordering::Acquire) => break,
+            Take::Empty => std::thread::yield_now(),
+            Take::Closed => break,
+          }
+        });
+      }
+      for id in 1..=JOBS {
+        pool.submit(job(id)).unwrap();
+        if id % 3 == 0 {
+          let target = id - 1;
+          if let Some(slot) = pool.cancel(target, true) {
+            // Until the slot's word says retired, that slot is on `target`.
+            let now = running[slot].load(Ordering::SeqCst);
+            assert!(
+              now == target || now == 0,
+              "stop for job {target} named slot {slot}, running {now}"
+            );
+          }
+        }
+      }
+      while pool.queued() > 0 {
+        std::thread::yield_now();
+      }
+      finished.store(true, Ordering::Release);
+    });
+    let skipped = (1..=JOBS)
+      .filter(|&id| !ran[id as usize].load(Ordering::SeqCst))
+      .count();
+    assert!(
+      skipped as u64 <= JOBS / 3,
+      "only cancelled jobs are skipped ({skipped})"
+    );
+    while !pool.drain(1024).is_empty() {}
+    assert_eq!(
+      pool.cancelled_count.load(Ordering::Relaxed),
+      0,
+      "no mark is left behind"
+    );
   }
 
   #[test]

@@ -140,9 +140,14 @@ impl NativeTaskPool {
     self.inner.release_slot(slot as usize).map(|id| id as f64)
   }
 
+  /// Forgets a job; with `stopRunning`, the slot whose worker must be stopped
+  /// because it is running that job (see `TaskPool::cancel`).
   #[napi]
-  pub fn cancel(&self, id: f64) {
-    self.inner.cancel(id as u64);
+  pub fn cancel(&self, id: f64, stop_running: bool) -> Option<u32> {
+    self
+      .inner
+      .cancel(id as u64, stop_running)
+      .map(|slot| slot as u32)
   }
 
   #[napi]
