@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { AsyncResult, TimeoutError, cpuCount } from '../index.mjs';
+import { AsyncResult, TimeoutError, Value, cpuCount } from '../index.mjs';
 import { withPool } from './helpers.mjs';
 
 const T = { timeout: 30_000 };
@@ -18,16 +18,35 @@ test('map returns results in input order for every kind of iterable', T, () => w
   assert.deepEqual(await pool.map((x) => x + 1, big), big.map((x) => x + 1));
 }));
 
-test('map uses Python\'s default chunksize and reports progress', T, () => withPool(2, async (pool) => {
+test('map reports progress per item, not per chunk, ending at done === total', T, () => withPool(2, async (pool) => {
+  // ceil(10000 / (4 * 2)) = 1250 items per chunk. Item i waits until the gate
+  // passes it, so the test decides how far the workers get.
+  const gate = new Value('i', 0);
   const calls = [];
-  // ceil(100 / (4 * 2)) = 13 items per chunk -> 8 chunks
-  await pool.map(square, Array.from({ length: 100 }, (_, i) => i), { onProgress: (done, total) => calls.push([done, total]) });
-  assert.equal(calls.length, 8);
-  assert.deepEqual(calls.at(-1), [100, 100]);
-  assert.ok(calls.every(([done], i) => i === 0 || done > calls[i - 1][0]));
+  let waiter;
+  const reached = (n) => new Promise((resolve) => { waiter = { n, resolve }; if (calls.at(-1)?.[0] >= n) resolve(); });
+  const items = Array.from({ length: 10_000 }, (_, i) => ({ i, gate }));
+  const mapped = pool.map(({ i, gate }) => {
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    while (gate.value <= i) Atomics.wait(nap, 0, 0, 1);
+    return i;
+  }, items, { onProgress: (done, total) => {
+    calls.push([done, total]);
+    if (waiter && done >= waiter.n) waiter.resolve();
+  } });
+  for (const n of [100, 700]) {
+    gate.value = n;
+    await reached(n);
+    // Items 0..n-1 of the first chunk are done; the other worker waits at item 1250.
+    assert.deepEqual(calls.at(-1), [n, 10_000]);
+  }
+  gate.value = 10_000;
+  assert.equal((await mapped).length, 10_000);
+  assert.deepEqual(calls.at(-1), [10_000, 10_000]);
+  assert.ok(calls.every(([done], i) => i === 0 || done > calls[i - 1][0]), 'each call moves forward');
   const explicit = [];
   await pool.map(square, [1, 2, 3, 4, 5], { chunksize: 2, onProgress: (done) => explicit.push(done) });
-  assert.equal(explicit.length, 3);
+  assert.equal(explicit.at(-1), 5);
 }));
 
 test('values of every structured-clone kind cross both ways', T, () => withPool(1, async (pool) => {

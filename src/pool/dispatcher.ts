@@ -3,7 +3,7 @@ import { poolNotRunning } from '../errors';
 import { decodeResults, encodeJob, type CallMode } from '../transfer/codec';
 import { fromErrorRecord } from '../transfer/remote_error';
 import { shareIds, type ShareRecord } from '../shared/handles';
-import { BELL_SLOTS, RESULT_BELL, TASK_BELL } from './wire';
+import { BELL_SLOTS, PROGRESS_WANTED, RESULT_BELL, TASK_BELL } from './wire';
 
 /** Receives the outcome of one job; never called before submit() has returned its id. */
 export interface JobSink {
@@ -31,6 +31,7 @@ const DRAIN_BATCH = 1024;
 export class Dispatcher {
   readonly core: NativeTaskPool;
   readonly bell = new Int32Array(new SharedArrayBuffer(BELL_SLOTS * Int32Array.BYTES_PER_ELEMENT));
+  readonly progress: BigUint64Array;
   #jobs = new Map<number, JobSink>();
   #nextJobId = 1;
   #ringScheduled = false;
@@ -39,7 +40,23 @@ export class Dispatcher {
 
   constructor(slots: number, events: DispatcherEvents) {
     this.core = new native.NativeTaskPool(slots);
+    this.progress = new BigUint64Array(new SharedArrayBuffer(slots * BigUint64Array.BYTES_PER_ELEMENT));
     this.#events = events;
+  }
+
+  /** Workers count the items of their jobs while `wantProgress` sums above 0. */
+  wantProgress(delta: 1 | -1): void {
+    Atomics.add(this.bell, PROGRESS_WANTED, delta);
+  }
+
+  /** Items done so far in those of `jobs` that workers are running. */
+  itemsDone(jobs: ReadonlySet<number>): number {
+    let done = 0;
+    for (let slot = 0; slot < this.progress.length; slot++) {
+      const word = Atomics.load(this.progress, slot);
+      if (jobs.has(Number(word >> 32n))) done += Number(word & 0xffffffffn);
+    }
+    return done;
   }
 
   get busy(): boolean {

@@ -23,7 +23,8 @@ export interface WaitOptions {
 export interface MapOptions<R = unknown> {
   chunksize?: number;
   signal?: AbortSignal;
-  /** Called as items complete; `total` is undefined for inputs of unknown length. */
+  /** Called as items complete, per item (coalesced to about 20 calls a second);
+   *  the last call has `done === total`. */
   onProgress?: (done: number, total: number | undefined) => void;
   callback?: (results: R[]) => void;
   errorCallback?: (error: unknown) => void;

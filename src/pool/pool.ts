@@ -9,6 +9,7 @@ import { describe, functionSpec, type TaskRef } from '../task_function';
 import { AsyncResult } from './async_result';
 import { Dispatcher, type JobSink } from './dispatcher';
 import { LazyMap } from './lazy_map';
+import { MapProgress } from './progress';
 import {
   resolvePoolOptions, validateChunksize, validateSignal, validateTimeout,
   type ApplyOptions, type ImapOptions, type MapOptions, type PoolOptions,
@@ -96,6 +97,7 @@ export class Pool {
       {
         poolId: this.#dispatcher.core.id,
         bell: this.#dispatcher.bell,
+        progress: this.#dispatcher.progress,
         baseDir: entryDir(),
         parentBlocked: blockedFlag,
         maxTasksPerChild: resolved.maxTasksPerChild,
@@ -355,12 +357,14 @@ export class Pool {
     return new Promise((resolve, reject) => {
       const out = new Array(total);
       const jobs = new Set<number>();
+      const progress = onProgress && new MapProgress(this.#dispatcher, jobs, total, onProgress);
       let done = 0;
       let settled = false;
       // `aborted`: the caller gave up, so its running tasks are stopped too.
       const finish = (error?: unknown, aborted = false) => {
         if (settled) return;
         settled = true;
+        progress?.stop();
         signal?.removeEventListener('abort', onAbort);
         for (const id of jobs) this.#dispatcher.cancel(id, aborted);
         if (error === undefined) resolve(out);
@@ -377,7 +381,7 @@ export class Pool {
               if (errors !== null) return finish(errors.values().next().value);
               for (let i = 0; i < results.length; i++) out[base + i] = results[i];
               done += results.length;
-              onProgress?.(done, total);
+              progress?.settled(results.length);
               if (done === total) finish();
             },
             fail: (error) => {

@@ -5,12 +5,16 @@
  *  native queues hold the data, the doorbell only wakes whoever sleeps. */
 export const TASK_BELL = 0;
 export const RESULT_BELL = 1;
-export const BELL_SLOTS = 2;
+/** Not a bell: how many maps want per-item progress (workers then count items). */
+export const PROGRESS_WANTED = 2;
+export const BELL_SLOTS = 3;
 
 export interface WorkerStart {
   poolId: number;
   slot: number;
   bell: Int32Array;
+  /** Per slot: the running job's id (mod 2^32) << 32 | its items done so far. */
+  progress: BigUint64Array;
   /** Folder inline functions' `require` and relative `import()` resolve from. */
   baseDir: string;
   /** The pool's thread is blocked in a *Sync wait (see worker/stdio.ts). */

@@ -5,7 +5,7 @@ import { native, type TakenJob } from '../native';
 import { reviveShared } from '../shared/handles';
 import { toErrorRecord } from '../transfer/remote_error';
 import { CallMode, decodeJob, encodeResults, type ItemErrors } from '../transfer/codec';
-import { RESULT_BELL, TASK_BELL, type WorkerMessage, type WorkerStart } from '../pool/wire';
+import { PROGRESS_WANTED, RESULT_BELL, TASK_BELL, type WorkerMessage, type WorkerStart } from '../pool/wire';
 import { explainMissingName, importParentPreloads, loadFunction } from './compile';
 import { flushStdio, watchParent } from './stdio';
 
@@ -42,6 +42,8 @@ async function runJob(job: TakenJob): Promise<void> {
     const [mode, items] = decodeJob(job.format, job.payload);
     const fn = functions.get(job.functionId) ?? (await functionFor(job.functionId));
     results = new Array(items.length);
+    // Counted only while a map wants per-item progress (it costs a store per item).
+    const tag = Atomics.load(bell, PROGRESS_WANTED) > 0 ? BigInt(job.id % 2 ** 32) << 32n : undefined;
     for (let i = 0; i < items.length; i++) {
       try {
         let value = mode === CallMode.Spread ? fn(...(items[i] as unknown[])) : fn(items[i]);
@@ -50,6 +52,7 @@ async function runJob(job: TakenJob): Promise<void> {
       } catch (error) {
         (errors ??= []).push([i, toErrorRecord(explainMissingName(error, job.functionId))]);
       }
+      if (tag !== undefined) Atomics.store(start.progress, start.slot, tag | BigInt(i + 1));
     }
   } catch (error) {
     // The function could not be loaded: the whole job fails with that error.
