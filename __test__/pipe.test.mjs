@@ -229,7 +229,7 @@ test('Connection: close(): closed; the other end receives what was sent before, 
   a.close() // closing twice is harmless
   assert.equal(b.pollSync(), true)
   assert.equal(await b.recv(), 'first')
-  assert.deepEqual(b.recvSync(), Buffer.from('second'))
+  assert.deepEqual(b.recvBytesSync(), Buffer.from('second'))
   assert.equal(await b.recv(), '')
   assert.equal(b.pollSync(), true, 'recv would not block: it throws EOFError')
   assert.equal(await b.poll(), true)
@@ -301,21 +301,20 @@ test('Connection in workers: recvSync({ timeout }) in a worker throws TimeoutErr
 test('Connection in workers: a worker blocked in recvSync is released by a send on the main thread, and by close() with EOFError', T, async () => {
   await withPool(2, async (pool) => {
     const [a, b] = Pipe()
+    // `started` is set just before the wait: each outcome below holds whether
+    // or not the worker is already parked when the main thread acts.
     const started = new Event()
     const blocked = pool.apply((b, started) => { started.set(); return b.recvSync() }, [b, started])
     await started.wait()
-    await sleep(50)
-    assert.equal(await settled(blocked), false)
     a.send({ wake: true })
     assert.deepEqual(await blocked, { wake: true })
 
     started.clear()
     const polling = pool.apply((b, started) => { started.set(); return b.pollSync(60000) }, [b, started])
     await started.wait()
-    await sleep(50)
     a.sendBytes(Buffer.from('x'))
     assert.equal(await polling, true)
-    assert.equal((await pool.apply((b) => b.recvSync(), [b])).toString(), 'x')
+    assert.equal((await pool.apply((b) => b.recvBytesSync(), [b])).toString(), 'x')
 
     started.clear()
     const eof = pool.apply((b, started) => {
@@ -323,7 +322,6 @@ test('Connection in workers: a worker blocked in recvSync is released by a send 
       try { return b.recvSync() } catch (error) { return error.name }
     }, [b, started])
     await started.wait()
-    await sleep(50)
     a.close()
     assert.equal(await eof, 'EOFError')
   })
@@ -332,7 +330,7 @@ test('Connection in workers: a worker blocked in recvSync is released by a send 
 test('Connection in workers: messages sent by a worker before it closes its end arrive, then EOFError on main', T, async () => {
   await withPool(1, async (pool) => {
     const [mine, theirs] = Pipe()
-    const closed = await pool.apply((end) => {
+    const closing = pool.apply((end) => {
       end.send(1)
       end.send('two')
       end.sendBytes(Buffer.from('three'))
@@ -340,7 +338,9 @@ test('Connection in workers: messages sent by a worker before it closes its end 
       end.close()
       return end.closed
     }, [theirs])
-    assert.equal(closed, true)
+    // The main thread's own handle on `theirs` would keep that end open.
+    theirs.close()
+    assert.equal(await closing, true)
     assert.equal(await mine.recv(), 1)
     assert.equal(mine.recvSync(), 'two')
     assert.equal((await mine.recvBytes()).toString(), 'three')
@@ -439,7 +439,6 @@ test('pool.terminate() stops a worker blocked in recvSync / pollSync; the pipe s
     if (i > 6000) assert.fail('the workers did not start')
     await sleep(5)
   }
-  await sleep(100)
   await pool.terminate()
   assert.deepEqual((await outcomes).map((r) => r.status), ['rejected', 'rejected'])
   a.send('still works')
