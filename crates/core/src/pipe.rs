@@ -386,7 +386,7 @@ mod tests {
           .channel()
           .poll_until(Instant::now() + Duration::from_secs(30))
       });
-      while reader.channel().readable.len() < 1 {
+      while reader.channel().readable.is_empty() {
         std::thread::yield_now();
       }
       let flag = woken.clone();
