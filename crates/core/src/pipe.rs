@@ -173,10 +173,6 @@ impl Handle {
     &self.channel
   }
 
-  pub fn end(&self) -> End {
-    self.end
-  }
-
   pub fn is_open(&self) -> bool {
     self.open.load(SeqCst)
   }

@@ -1,7 +1,7 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use multiproc_core::pipe::{Channel, End, Handle, PipeError, Transit};
+use multiproc_core::pipe::{Channel, Handle, PipeError, Transit};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -74,12 +74,6 @@ impl NativeChannel {
       )
     })?;
     Ok(Self { handle })
-  }
-
-  /// True for a handle on the reading end.
-  #[napi(getter)]
-  pub fn is_reader(&self) -> bool {
-    self.handle.end() == End::Reader
   }
 
   /// False when every handle of the reading end is closed.
