@@ -7,6 +7,6 @@ export const {
   TimeoutError, WorkerCrashedError, BrokenBarrierError, Empty, Full, EOFError,
   Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier,
   Value, RawValue, SharedArray, RawArray, Queue, JoinableQueue, SimpleQueue, Connection, Pipe,
-  DictProxy, ListProxy, Manager, Process,
+  DictProxy, ListProxy, Manager, Process, wait,
 } = multiproc;
 export default multiproc;

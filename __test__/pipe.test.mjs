@@ -1,4 +1,4 @@
-// Pipe and Connection (contract: "Pipe", "Conventions", "Shared objects
+// Pipe, Connection and wait() (contract: "Pipe", "Conventions", "Shared objects
 // travel"): duplex and one-way pipes on the main thread and between the main
 // thread and pool workers, where a Connection passed as a task argument (nested
 // in plain objects/arrays too) is a live handle to the same end. Waits end by
@@ -7,7 +7,11 @@
 import test, { after } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Pool, Pipe, Connection, EOFError, TimeoutError, Event, Lock, Queue, Value, Manager } from '../index.mjs'
+import v8 from 'node:v8'
+import {
+  Pool, Pipe, Connection, EOFError, TimeoutError, Event, Lock, Queue, JoinableQueue, SimpleQueue, Value, Manager,
+  Process, task, wait,
+} from '../index.mjs'
 import { PKG, assertExited, childScripts, settled, withPool } from './helpers.mjs'
 
 const T = { timeout: 60000 }
@@ -229,7 +233,7 @@ test('Connection: close(): closed; the other end receives what was sent before, 
   a.close() // closing twice is harmless
   assert.equal(b.pollSync(), true)
   assert.equal(await b.recv(), 'first')
-  assert.deepEqual(b.recvSync(), Buffer.from('second'))
+  assert.deepEqual(b.recvBytesSync(), Buffer.from('second'))
   assert.equal(await b.recv(), '')
   assert.equal(b.pollSync(), true, 'recv would not block: it throws EOFError')
   assert.equal(await b.poll(), true)
@@ -260,6 +264,138 @@ test('Connection: a pending recv()/poll() is released when the other end closes 
   writer.close()
   assert.equal(await polling, true)
   await assert.rejects(reader.recv(), isEOF)
+})
+
+// ================================================ send/sendBytes, dispose
+
+const SAMPLES = [0, -0, 7.5, NaN, 2 ** 60, 'text', '', 'ünï', null, undefined, true, 5n, { a: [1, { b: 2 }] }, [],
+  new Map([[1, 'one']]), new Set([2]), new Date(3), new Uint8Array([4, 5]), new RangeError('r')]
+
+test('send(obj) is sendBytes(v8.serialize(obj)): recvBytes of a sent object is its serialized bytes; recv of sent bytes deserializes them', T, async () => {
+  const [a, b] = Pipe()
+  for (const value of SAMPLES) a.send(value)
+  for (const value of SAMPLES) {
+    const got = SAMPLES.indexOf(value) % 2 ? b.recvBytesSync() : await b.recvBytes()
+    assert.ok(Buffer.isBuffer(got))
+    assert.deepEqual([...got], [...v8.serialize(value)], `recvBytes of send(${String(value)})`)
+  }
+  for (const value of SAMPLES) a.sendBytes(v8.serialize(value))
+  for (const value of SAMPLES) {
+    const got = SAMPLES.indexOf(value) % 2 ? b.recvSync() : await b.recv()
+    assert.deepStrictEqual(got, value)
+    if (typeof value === 'number') assert.ok(Object.is(got, value), `${value} exactly`)
+  }
+  // A relay that only moves bytes passes objects through unchanged.
+  const [c, d] = Pipe()
+  for (const value of SAMPLES) a.send(value)
+  for (let i = 0; i < SAMPLES.length; i++) c.sendBytes(await b.recvBytes())
+  for (const value of SAMPLES) assert.deepStrictEqual(await d.recv(), value)
+  a.sendBytes(Buffer.from('not a serialized value'))
+  await assert.rejects(b.recv(), Error, 'bytes that are not a serialized value cannot be recv()d as one')
+})
+
+test('Connection[Symbol.dispose]() closes the handle: the other end then gets EOFError', T, async () => {
+  const [a, b] = Pipe()
+  assert.equal(typeof a[Symbol.dispose], 'function')
+  a.send('before')
+  a[Symbol.dispose]()
+  assert.equal(a.closed, true)
+  assert.equal(await b.recv(), 'before')
+  await assert.rejects(b.recv(), isEOF)
+  a[Symbol.dispose]() // harmless twice
+})
+
+test('Connection: a poller woken by a message passes the wake on, so a receiver waiting behind it gets the message', T, async () => {
+  const [a, b] = Pipe()
+  for (let i = 0; i < 20; i++) {
+    const polling = b.poll(60000)
+    const receiving = b.recv()
+    a.send(i)
+    assert.equal(await polling, true)
+    assert.equal(await receiving, i)
+  }
+})
+
+// ================================================================ wait()
+
+test('wait(): the ready ones among connections and queues, in their order, taking nothing; timeout 0 only looks', T, async () => {
+  const [a, b] = Pipe()
+  const [c, d] = Pipe()
+  const q = new Queue()
+  const jq = new JoinableQueue()
+  const sq = new SimpleQueue()
+  const all = [b, d, q, jq, sq]
+  assert.deepEqual(await wait(all, 0), [])
+  assert.deepEqual(await wait(all, { timeout: 0 }), [])
+  c.send('to d')
+  q.put(1) // a number: through the queue's ring
+  sq.put({ o: 1 })
+  const ready = await wait(all)
+  assert.equal(ready.length, 3)
+  assert.ok(ready[0] === d && ready[1] === q && ready[2] === sq, 'd, q, sq in the order given')
+  assert.deepEqual(await wait(all, 0), ready, 'nothing was taken')
+  assert.equal(await d.recv(), 'to d')
+  assert.equal(await q.get(), 1)
+  assert.deepEqual(await sq.get(), { o: 1 })
+  jq.putSync('j')
+  assert.ok((await wait(all, 0))[0] === jq)
+  await jq.get()
+  a.close()
+  assert.ok((await wait(all, 0))[0] === b, 'a connection at end of file is ready: recv would not block')
+  q.close()
+  const closed = await wait([q], 0)
+  assert.ok(closed[0] === q, 'a closed queue is ready: get would not block')
+  assert.deepEqual(await wait([], 0), [])
+})
+
+test('wait(objects, timeout): resolves with [] once the timeout passes; a pending wait resolves when one becomes ready', T, async () => {
+  const [a, b] = Pipe()
+  const q = new Queue()
+  assert.deepEqual(await wait([b, q], 30), [])
+  const waiting = wait([b, q], 60000)
+  assert.equal(await settled(waiting), false)
+  q.put({ item: 1 })
+  const ready = await waiting
+  assert.ok(ready.length === 1 && ready[0] === q)
+  const controller = new AbortController()
+  const aborted = wait([b], { signal: controller.signal })
+  controller.abort(new Error('stop'))
+  await assert.rejects(aborted, /stop/)
+  a.send('m')
+  assert.equal(await b.recv(), 'm')
+})
+
+test('wait(): the waits that lose are withdrawn and the winner takes no wake: pending recv()/get() behind them are served', T, async () => {
+  const [a, b] = Pipe()
+  const [c, d] = Pipe()
+  const q = new Queue()
+  for (let i = 0; i < 20; i++) {
+    const waiting = wait([b, d, q])
+    const receiving = d.recv()
+    const getting = q.get()
+    a.send(i)
+    const ready = await waiting
+    assert.ok(ready.length === 1 && ready[0] === b)
+    c.send(i)
+    q.put({ i })
+    assert.equal(await receiving, i)
+    assert.deepEqual(await getting, { i })
+    assert.equal(await b.recv(), i)
+  }
+})
+
+test('wait(): bad input -> TypeError naming the index; unusable objects -> Error naming the index', T, async () => {
+  const [reader, writer] = Pipe(false)
+  await assert.rejects(wait('b'), (error) => error instanceof TypeError && /array/.test(error.message))
+  await assert.rejects(wait([reader, new Queue(), {}]), (error) => error instanceof TypeError && /objects\[2\]/.test(error.message))
+  await assert.rejects(wait([reader, 5]), (error) => error instanceof TypeError && /objects\[1\]/.test(error.message))
+  await assert.rejects(wait([reader, new Lock()]), (error) => error instanceof TypeError && /objects\[1\].*Lock/.test(error.message))
+  await assert.rejects(wait([writer]), (error) => /objects\[0\].*writing end/.test(error.message))
+  await assert.rejects(wait([new Process({ target: () => {} })]), (error) => /objects\[0\].*not started/.test(error.message))
+  const [closed] = Pipe()
+  closed.close()
+  await assert.rejects(wait([reader, closed]), (error) => /objects\[1\].*closed/.test(error.message))
+  await assert.rejects(wait([reader], -1), RangeError)
 })
 
 // ================================================================ workers
@@ -301,21 +437,20 @@ test('Connection in workers: recvSync({ timeout }) in a worker throws TimeoutErr
 test('Connection in workers: a worker blocked in recvSync is released by a send on the main thread, and by close() with EOFError', T, async () => {
   await withPool(2, async (pool) => {
     const [a, b] = Pipe()
+    // `started` is set just before the wait: each outcome below holds whether
+    // or not the worker is already parked when the main thread acts.
     const started = new Event()
     const blocked = pool.apply((b, started) => { started.set(); return b.recvSync() }, [b, started])
     await started.wait()
-    await sleep(50)
-    assert.equal(await settled(blocked), false)
     a.send({ wake: true })
     assert.deepEqual(await blocked, { wake: true })
 
     started.clear()
     const polling = pool.apply((b, started) => { started.set(); return b.pollSync(60000) }, [b, started])
     await started.wait()
-    await sleep(50)
     a.sendBytes(Buffer.from('x'))
     assert.equal(await polling, true)
-    assert.equal((await pool.apply((b) => b.recvSync(), [b])).toString(), 'x')
+    assert.equal((await pool.apply((b) => b.recvBytesSync(), [b])).toString(), 'x')
 
     started.clear()
     const eof = pool.apply((b, started) => {
@@ -323,7 +458,6 @@ test('Connection in workers: a worker blocked in recvSync is released by a send 
       try { return b.recvSync() } catch (error) { return error.name }
     }, [b, started])
     await started.wait()
-    await sleep(50)
     a.close()
     assert.equal(await eof, 'EOFError')
   })
@@ -332,7 +466,7 @@ test('Connection in workers: a worker blocked in recvSync is released by a send 
 test('Connection in workers: messages sent by a worker before it closes its end arrive, then EOFError on main', T, async () => {
   await withPool(1, async (pool) => {
     const [mine, theirs] = Pipe()
-    const closed = await pool.apply((end) => {
+    const closing = pool.apply((end) => {
       end.send(1)
       end.send('two')
       end.sendBytes(Buffer.from('three'))
@@ -340,7 +474,9 @@ test('Connection in workers: messages sent by a worker before it closes its end 
       end.close()
       return end.closed
     }, [theirs])
-    assert.equal(closed, true)
+    // The main thread's own handle on `theirs` would keep that end open.
+    theirs.close()
+    assert.equal(await closing, true)
     assert.equal(await mine.recv(), 1)
     assert.equal(mine.recvSync(), 'two')
     assert.equal((await mine.recvBytes()).toString(), 'three')
@@ -439,13 +575,248 @@ test('pool.terminate() stops a worker blocked in recvSync / pollSync; the pipe s
     if (i > 6000) assert.fail('the workers did not start')
     await sleep(5)
   }
-  await sleep(100)
   await pool.terminate()
   assert.deepEqual((await outcomes).map((r) => r.status), ['rejected', 'rejected'])
   a.send('still works')
   assert.equal(await b.recv(), 'still works', 'the terminated receiver took nothing')
   c.send(1)
   assert.equal(d.recvSync(), 1)
+})
+
+// ============================================== handles per thread (workers)
+
+test("Process: the parent closes the end it handed to the child right after start(); the child's messages arrive, then EOFError", T, async () => {
+  for (const childCloses of [true, false]) {
+    const [reader, writer] = Pipe(false)
+    const go = new Event()
+    const p = new Process({
+      target: (writer, go, childCloses, bytes) => {
+        go.waitSync()
+        writer.send('one')
+        writer.sendBytes(bytes)
+        if (childCloses) writer.close()
+      },
+      args: [writer, go, childCloses, v8.serialize({ two: 2 })],
+    })
+    p.start()
+    writer.close()
+    assert.equal(writer.closed, true)
+    assert.equal(reader.pollSync(), false, "the child's handle counts from start(), attached or not")
+    go.set()
+    assert.equal(await reader.recv(), 'one')
+    assert.deepEqual(await reader.recv(), { two: 2 })
+    await assert.rejects(reader.recv(), isEOF, childCloses ? 'the child closed its handle' : 'the child ended')
+    await p.join()
+    assert.equal(p.exitCode, 0)
+  }
+})
+
+test("Process: a child that closes its copy of the parent's end closes it for itself only; the exchange goes on", T, async () => {
+  const [parentEnd, childEnd] = Pipe()
+  const sawEOF = new Value('i', 0)
+  const p = new Process({
+    target: (childEnd, parentEnd, sawEOF) => {
+      parentEnd.close()
+      childEnd.send(['closed mine', parentEnd.closed])
+      for (;;) {
+        let message
+        try { message = childEnd.recvSync() } catch (error) {
+          sawEOF.value = error.name === 'EOFError' ? 1 : 2
+          return
+        }
+        childEnd.send(`echo ${message}`)
+      }
+    },
+    args: [childEnd, parentEnd, sawEOF],
+  })
+  p.start()
+  childEnd.close()
+  assert.deepEqual(await parentEnd.recv(), ['closed mine', true])
+  assert.equal(parentEnd.closed, false)
+  parentEnd.send('still open')
+  parentEnd.sendBytes(v8.serialize('bytes too'))
+  assert.equal(await parentEnd.recv(), 'echo still open')
+  assert.equal(await parentEnd.recv(), 'echo bytes too')
+  // The parent's close is the last handle of that end: the child sees EOF.
+  parentEnd.close()
+  await p.join()
+  assert.equal(p.exitCode, 0)
+  assert.equal(sawEOF.value, 1)
+})
+
+test('Process: a handle sent to a child that dies before it attaches is released: EOFError, nothing left', T, async () => {
+  const [reader, writer] = Pipe(false)
+  const p = new Process({ target: task('/nonexistent/multiproc-missing-task.mjs'), args: [{ nested: [writer] }] })
+  p.start()
+  writer.close()
+  await p.join()
+  assert.equal(p.exitCode, 1)
+  await assert.rejects(reader.recv(), isEOF)
+})
+
+test('pool task: a handle counts from submission; a worker that keeps it holds the end open until it closes it, or the worker ends', T, async () => {
+  const pool = new Pool(1)
+  try {
+    const [reader, writer] = Pipe(false)
+    const go = new Event()
+    const sending = pool.apply((writer, go) => {
+      globalThis.kept = writer
+      go.waitSync()
+      writer.send('kept')
+    }, [writer, go])
+    writer.close()
+    assert.equal(reader.pollSync(), false, 'the task holds a handle from submission')
+    go.set()
+    await sending
+    assert.equal(await reader.recv(), 'kept')
+    assert.equal(reader.pollSync(), false, 'the worker still holds its handle')
+    assert.deepEqual(await pool.apply(() => { globalThis.kept.close(); return globalThis.kept.closed }), true)
+    await assert.rejects(reader.recv(), isEOF)
+
+    const [reader2, writer2] = Pipe(false)
+    await pool.apply((writer) => { globalThis.kept = writer }, [writer2])
+    writer2.close()
+    assert.equal(reader2.pollSync(), false)
+    await pool.terminate()
+    await assert.rejects(reader2.recv(), isEOF, 'the terminated worker dropped its handle')
+  } finally {
+    await pool.terminate()
+  }
+})
+
+test('pool task: a cancelled job never attaches; its handle is released and the reader gets EOFError', T, async () => {
+  await withPool(1, async (pool) => {
+    const [reader, writer] = Pipe(false)
+    const gate = new Event()
+    const started = new Event()
+    const blocker = pool.apply((gate, started) => { started.set(); gate.waitSync() }, [gate, started])
+    await started.wait()
+    const controller = new AbortController()
+    const cancelled = pool.apply((writer) => writer.send('never'), [writer], { signal: controller.signal })
+    controller.abort(new Error('cancelled'))
+    await assert.rejects(cancelled, /cancelled/)
+    writer.close()
+    gate.set()
+    await blocker
+    await assert.rejects(reader.recv(), isEOF)
+  })
+})
+
+test("closed/readable/writable are per handle: a worker closing its copy leaves the main thread's open and usable", T, async () => {
+  await withPool(2, async (pool) => {
+    const [a, b] = Pipe()
+    const [reader, writer] = Pipe(false)
+    const seen = await pool.apply((a, reader, writer) => {
+      a.close(); reader.close(); writer.close()
+      return [a.closed, reader.closed, writer.closed, reader.readable, writer.writable]
+    }, [a, reader, writer])
+    assert.deepEqual(seen, [true, true, true, true, true])
+    assert.deepEqual([a.closed, reader.closed, writer.closed], [false, false, false])
+    a.send('a to b')
+    b.send('b to a')
+    writer.send('one way')
+    assert.equal(await b.recv(), 'a to b')
+    assert.equal(await a.recv(), 'b to a')
+    assert.equal(await reader.recv(), 'one way')
+  })
+})
+
+test('pool task: a recvBytes/sendBytes relay in a worker passes objects through unchanged; recv there deserializes sent bytes', T, async () => {
+  await withPool(1, async (pool) => {
+    const [toRelay, relayIn] = Pipe()
+    const [relayOut, fromRelay] = Pipe()
+    const relaying = pool.apply((input, output) => {
+      let n = 0
+      for (;;) {
+        let bytes
+        try { bytes = input.recvBytesSync() } catch { return n }
+        output.sendBytes(bytes)
+        n++
+      }
+    }, [relayIn, relayOut])
+    relayIn.close()
+    relayOut.close()
+    for (const value of SAMPLES) toRelay.send(value)
+    for (const value of SAMPLES) assert.deepStrictEqual(await fromRelay.recv(), value)
+    toRelay.close()
+    assert.equal(await relaying, SAMPLES.length)
+    const [mine, theirs] = Pipe()
+    mine.sendBytes(v8.serialize({ deep: [new Map([[1, 2]])] }))
+    assert.deepEqual(await pool.apply((c) => c.recvSync(), [theirs]), { deep: [new Map([[1, 2]])] })
+  })
+})
+
+test('wait() with workers: ended Processes, connections and queues filled by children; in a pool task too', T, async () => {
+  const gate = new Event()
+  const quick = new Process({ target: () => {} })
+  const slow = new Process({ target: (gate) => gate.waitSync(), args: [gate] })
+  slow.start()
+  quick.start()
+  const ended = await wait([slow, quick])
+  assert.ok(ended.length === 1 && ended[0] === quick)
+  assert.notEqual(quick.exitCode, null)
+  const waitingSlow = wait([slow])
+  assert.equal(await settled(waitingSlow), false)
+  gate.set()
+  assert.ok((await waitingSlow)[0] === slow)
+
+  await withPool(1, async (pool) => {
+    const [a, b] = Pipe()
+    const q = new Queue()
+    const waiting = pool.apply(async (b, q, pkg) => {
+      const { wait } = require(pkg)
+      const first = await wait([b, q])
+      return first.map((x) => (x === b ? 'b' : 'q'))
+    }, [b, q, PKG])
+    assert.equal(await settled(waiting), false)
+    q.put('item')
+    assert.deepEqual(await waiting, ['q'])
+    a.send('m')
+    assert.deepEqual(await pool.apply(async (b, q, pkg) => (await require(pkg).wait([b, q], 0)).length, [b, q, PKG]), 2)
+  })
+})
+
+test('wait() stress: 20 rounds of two children streaming on pipes and a queue; every item received exactly once', T, async () => {
+  const N = 200
+  for (let round = 0; round < 20; round++) {
+    const [r1, w1] = Pipe(false)
+    const [r2, w2] = Pipe(false)
+    const q = new Queue()
+    const producer = (writer, q, tag, n) => {
+      for (let i = 0; i < n; i++) {
+        if (i % 3 === 0) q.putSync([tag, i])
+        else writer.send([tag, i])
+      }
+      q.putSync([tag, 'done'])
+    }
+    const children = [new Process({ target: producer, args: [w1, q, 1, N] }), new Process({ target: producer, args: [w2, q, 2, N] })]
+    for (const child of children) child.start()
+    w1.close()
+    w2.close()
+    const seen = new Map([[1, new Uint8Array(N)], [2, new Uint8Array(N)]])
+    const open = new Set([r1, r2, q])
+    let queueDone = 0
+    const mark = ([tag, i]) => {
+      if (i === 'done') return queueDone++
+      assert.equal(seen.get(tag)[i], 0, `item ${tag}/${i} received once`)
+      seen.get(tag)[i] = 1
+    }
+    while (open.size > 0) {
+      for (const ready of await wait([...open])) {
+        if (ready === q) {
+          mark(q.getNowait())
+          if (queueDone === 2 && q.empty()) open.delete(q)
+        } else {
+          try { mark(ready.recvSync()) } catch (error) {
+            assert.ok(isEOF(error))
+            open.delete(ready)
+          }
+        }
+      }
+    }
+    for (const [tag, marks] of seen) assert.equal(marks.indexOf(0), -1, `every item of ${tag} arrived (round ${round})`)
+    await Promise.all(children.map((child) => child.join()))
+  }
 })
 
 // ======================================================== exit by itself
@@ -473,4 +844,18 @@ reader.recv().then((m) => console.log('got', m))
 await pool.apply((w) => w.send('from worker'), [writer])
 pool.close()
 `), 'got from worker')
+})
+
+test('exit by itself: a pending wait() without timeout does not keep the process alive; one with a timeout does until then, without spinning', T, async () => {
+  assertExited(await runChild(`
+const [a, b] = Pipe()
+globalThis.keep = a // a collected Connection closes its handle: b would be at EOF
+const q = new Queue()
+wait([b, q]).then(() => console.log('woken?!'))
+const before = process.cpuUsage()
+const started = performance.now()
+const ready = await wait([b, q], 500)
+const cpu = process.cpuUsage(before)
+console.log(JSON.stringify(ready), performance.now() - started >= 450, (cpu.user + cpu.system) / 1000 < 250)
+`), '[] true true')
 })

@@ -1,5 +1,5 @@
 // Compile-time checks of the public types (run by `npm test` through tsc).
-import { Pool, task, AsyncResult, type TaskRef } from 'multiproc';
+import { Pool, task, AsyncResult, type TaskRef, Pipe, Queue, Process, wait, type Connection } from 'multiproc';
 
 const pool = new Pool({ processes: 2, maxTasksPerChild: 10 });
 
@@ -23,5 +23,13 @@ await pool.apply((a: number) => a, ['x']);
 // @ts-expect-error: the result is a number, not a string
 const wrong: string[] = await pool.map((x: number) => x, [1]);
 
-void [squares, lengths, sums, one, ready, fibs, wrong];
+// wait(): the ready ones, of the types given.
+const [conn] = Pipe<number>();
+const readyConns: Connection<number>[] = await wait([conn], 0);
+const readyAny: (Connection<number> | Queue<string> | Process)[] = await wait([conn, new Queue<string>(), new Process()], { timeout: 0 });
+// @ts-expect-error: wait() takes Connections, Processes and queues
+await wait([1]);
+conn[Symbol.dispose]();
+
+void [squares, lengths, sums, one, ready, fibs, wrong, readyConns, readyAny];
 await pool.terminate();

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TimeoutError, WorkerCrashedError, poolNotRunning } from '../errors';
-import { replaceShared, type ShareRecord } from '../shared/handles';
+import { native } from '../native';
+import { replaceShared, shareIds, type ShareRecord } from '../shared/handles';
 import { assertCloneable } from '../transfer/cloneable';
 import { CallMode } from '../transfer/codec';
 import { fromErrorRecord, type ErrorRecord } from '../transfer/remote_error';
@@ -66,6 +67,9 @@ export class Pool {
   /** The initargs, holding the shared objects among them alive as long as the
    *  pool: replacement workers attach to them by id. */
   readonly #initargs: unknown[];
+  /** Held for the same reason: what replaceShared sent for them (a pipe end
+   *  sent is a new handle, which lives only as long as someone holds it). */
+  #initargsSent: unknown;
   /** Why the pool stopped, when the user did not stop it (see #assertRunning). */
   #stopReason?: string;
   /** map/starmap calls made while running whose async input is still being read:
@@ -90,7 +94,9 @@ export class Pool {
     if (resolved.initializer !== undefined) {
       const functionId = this.#functionId(resolved.initializer, 'Pool initializer');
       resolved.initargs.forEach((arg, i) => assertCloneable(arg, `initargs[${i}]`));
-      initializer = { functionId, args: replaceShared(resolved.initargs, []) as unknown[] };
+      const found: ShareRecord[] = [];
+      initializer = { functionId, args: replaceShared(resolved.initargs, found) as unknown[] };
+      this.#initargsSent = new native.NativeHold(shareIds(found));
     }
     this.#workers = new WorkerSet(
       this.processes,

@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker, threadId } from 'node:worker_threads';
-import { addonForWorkers } from '../native';
+import { addonForWorkers, native } from '../native';
 import { IDENTITY_KEY, currentProcess, type WorkerIdentity } from '../process_info';
-import { replaceShared } from '../shared/handles';
+import { kReady, kWhenReady, type Waitable } from '../queues/wait';
+import { replaceShared, shareIds, type ShareRecord } from '../shared/handles';
 import { Value } from '../shared_memory/value';
 import { Event } from '../sync/event';
 import { waitOptions } from '../sync/waiting';
@@ -57,7 +58,7 @@ function entryDir(): string {
  * Python's `multiprocessing.Process`, in the thread context: `target(...args)`
  * (or a subclass's `run()`) runs in its own worker thread.
  */
-export class Process {
+export class Process implements Waitable {
   #target: TaskFn | undefined;
   #args: unknown[];
   #name: string;
@@ -144,14 +145,18 @@ export class Process {
     Object.entries(self).forEach(([key, value]) => assertCloneable(value, `this.${key}`));
     this.#exitCode = new Value('i', 0, { lock: false });
     this.#done = new Event();
+    const found: ShareRecord[] = [];
     const start: ProcessStart = {
       target: spec,
-      args: replaceShared(this.#args, []) as unknown[],
-      self: replaceShared(self, []) as Record<string, unknown>,
+      args: replaceShared(this.#args, found) as unknown[],
+      self: replaceShared(self, found) as Record<string, unknown>,
       baseDir: entryDir(),
       parentBlocked: blockedFlag,
-      finished: replaceShared([this.#exitCode, this.#done], []) as unknown[],
+      finished: replaceShared([this.#exitCode, this.#done], found) as unknown[],
     };
+    // The shared objects sent live until the child has ended, whether or not
+    // it attached (a pipe end sent counts from now, as in Python).
+    const sent = new native.NativeHold(shareIds(found));
     const parent = currentProcess();
     const identity: WorkerIdentity = { name: this.#name, daemon: this.#daemon, parent: { name: parent.name, ident: threadId } };
     const worker = new Worker(CHILD_ENTRY, { workerData: { ...start, [IDENTITY_KEY]: identity, ...addonForWorkers } });
@@ -162,6 +167,7 @@ export class Process {
     childStarted(this);
     this.#exited = new Promise((resolve) => {
       worker.once('exit', (code) => {
+        sent.release();
         // Crashes that bypassed the child's own bookkeeping (out of memory...).
         if (!this.#done!.isSet()) {
           this.#exitCode!.value = code;
@@ -224,6 +230,17 @@ export class Process {
     if (!this.#worker || this.exitCode !== null) return;
     this.#stopCode = code;
     void this.#worker.terminate();
+  }
+
+  /** @internal For wait(): the process has ended. */
+  [kReady](): boolean {
+    if (!this.#worker) throw new Error('the Process was not started');
+    return this.exitCode !== null;
+  }
+
+  /** @internal For wait(). */
+  [kWhenReady](signal: AbortSignal): Promise<boolean> {
+    return this.#done!.wait({ signal });
   }
 
   /** Releases the process object; most methods then throw. */

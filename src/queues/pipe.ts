@@ -1,9 +1,11 @@
+import { deserialize, serialize } from 'node:v8';
 import { EOFError, TimeoutError } from '../errors';
 import { native, type NativeChannel, type QueueTake } from '../native';
 import { kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
 import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitSync, type AsyncWait } from '../sync/waiting';
 import { describe } from '../task_function';
 import { BYTES, decodeItem, encodeItem } from './queue';
+import { kReady, kWhenReady, type Waitable } from './wait';
 
 const RECEIVED = 0;
 const NOTHING_YET = 1;
@@ -15,34 +17,73 @@ function pipeTimeout(timeout: unknown, where: string): number {
   return timeout;
 }
 
-/**
- * One end of a `Pipe`, as Python's `Connection`: messages are never merged or
- * split, and an empty message is a message.
- */
+// Every message is bytes, as in Python: `send(obj)` is `sendBytes` of
+// `v8.serialize(obj)`. Numbers and strings travel unserialized (as on a
+// Queue) and are serialized only if received as bytes.
+
+function decodeMessage(taken: QueueTake): unknown {
+  return taken.format === BYTES ? deserialize(taken.payload!) : decodeItem(taken);
+}
+
+function messageBytes(taken: QueueTake): Buffer {
+  return taken.payload ?? serialize(decodeItem(taken));
+}
+
+/** Sent handles are held by their job or Process by the end of the turn. */
+let releaseScheduled = false;
+function releaseSentSoon(): void {
+  if (releaseScheduled) return;
+  releaseScheduled = true;
+  setImmediate(() => {
+    releaseScheduled = false;
+    native.NativeChannel.releaseSent();
+  }).unref();
+}
+
+/** A wake this reader does not use goes to the next reader waiting. */
+function passWakeOn(reader: NativeChannel): void {
+  reader.wakeReader();
+  deliverPendingWakes();
+}
+
 /** Waiting for a message (or the end) on `reader`, without a thread per waiter. */
 function readable(reader: NativeChannel): AsyncWait {
   return {
     start: (waker, token) => reader.waitReadable(waker, token),
     cancel: (waiter) => reader.cancel(waiter),
-    // Woken just as it gave up: pass the wake on to the next reader.
-    giveBack: () => {
-      reader.wakeReader();
-      deliverPendingWakes();
-    },
+    // Woken just as it gave up.
+    giveBack: () => passWakeOn(reader),
   };
 }
 
-export class Connection<T = unknown> implements Shareable {
+/**
+ * Waits until `reader` would not block. A wake it took without taking the
+ * message passes on: it may be some receiver's.
+ */
+async function whenReadable(reader: NativeChannel, options: { timeout?: number; signal?: AbortSignal }): Promise<Outcome> {
+  const outcome = await waitAsync(readable(reader), options);
+  if (outcome === Outcome.Woken && reader.poll()) passWakeOn(reader);
+  return outcome;
+}
+
+/**
+ * One end of a `Pipe`, as Python's `Connection`: messages are never merged or
+ * split, and an empty message is a message. Each thread holding a Connection
+ * holds its own handle on its ends, as each Python process holds its own
+ * descriptor: `close()` closes this thread's handle only.
+ */
+export class Connection<T = unknown> implements Shareable, Waitable, Disposable {
   readonly #in: NativeChannel | undefined;
   readonly #out: NativeChannel | undefined;
   #closed = false;
 
-  /** @internal Use `Pipe()`. */
+  /** @internal Use `Pipe()`. `incoming`: a reader handle, `outgoing`: a writer handle. */
   constructor(incoming: NativeChannel | undefined, outgoing: NativeChannel | undefined) {
     this.#in = incoming;
     this.#out = outgoing;
   }
 
+  /** True once this handle was closed (other holders' handles may be open). */
   get closed(): boolean {
     return this.#closed;
   }
@@ -55,11 +96,13 @@ export class Connection<T = unknown> implements Shareable {
     return this.#out !== undefined;
   }
 
+  /** Sends `obj`, as `sendBytes(v8.serialize(obj))`; refuses what cannot be cloned. */
   send(obj: T): void {
     const { format, payload } = encodeItem(obj, 'Connection.send');
     this.#send(format, payload);
   }
 
+  /** Sends `size` bytes of `buf` from `offset` as one message; `recv()` deserializes them. */
   sendBytes(buf: ArrayBufferView | ArrayBuffer, offset = 0, size?: number): void {
     const bytes = ArrayBuffer.isView(buf) ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : buf instanceof ArrayBuffer ? new Uint8Array(buf) : undefined;
     if (!bytes) throw new TypeError(`Connection.sendBytes: buf must be a Buffer, typed array or ArrayBuffer, got ${describe(buf)}`);
@@ -76,30 +119,29 @@ export class Connection<T = unknown> implements Shareable {
   #send(format: number, payload: Uint8Array): void {
     this.#assertOpen();
     if (!this.#out) throw new Error('this Connection is the reading end of a one-way Pipe: it cannot send');
-    if (!this.#out.send(format, payload)) throw new Error('the other end of the pipe is closed: nobody will receive this message');
+    if (!this.#out.send(format, payload)) throw new Error('every handle of the other end of the pipe is closed: nobody will receive this message');
     deliverPendingWakes();
   }
 
-  /** The next message; rejects with EOFError once the other end closed and nothing is left. */
+  /**
+   * The next message, deserialized; rejects with EOFError once every handle
+   * of the other end is closed and nothing is left.
+   */
   async recv(): Promise<T> {
-    return decodeItem(await this.#receive()) as T;
+    return decodeMessage(await this.#receive()) as T;
   }
 
+  /** The next message as bytes (what `send` sent is `v8.serialize`d). */
   async recvBytes(): Promise<Buffer> {
-    return this.#bytes(await this.#receive());
+    return messageBytes(await this.#receive());
   }
 
   recvSync(options?: { timeout?: number }): T {
-    return decodeItem(this.#receiveSync(options)) as T;
+    return decodeMessage(this.#receiveSync(options)) as T;
   }
 
   recvBytesSync(options?: { timeout?: number }): Buffer {
-    return this.#bytes(this.#receiveSync(options));
-  }
-
-  #bytes(taken: QueueTake): Buffer {
-    if (taken.payload) return taken.payload;
-    return Buffer.from(taken.text ?? '', 'utf8');
+    return messageBytes(this.#receiveSync(options));
   }
 
   #reader(): NativeChannel {
@@ -132,9 +174,14 @@ export class Connection<T = unknown> implements Shareable {
   async poll(timeout = 0): Promise<boolean> {
     const reader = this.#reader();
     pipeTimeout(timeout, 'Connection.poll');
-    if (reader.poll()) return true;
-    const outcome = await waitAsync(readable(reader), { timeout });
-    return outcome === Outcome.Woken || reader.poll();
+    const deadline = performance.now() + timeout;
+    for (;;) {
+      if (reader.poll()) return true;
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      // Woken but the message was taken by another reader: wait on.
+      if ((await whenReadable(reader, { timeout: Number.isFinite(left) ? left : undefined })) === Outcome.TimedOut) return reader.poll();
+    }
   }
 
   pollSync(timeout = 0): boolean {
@@ -143,21 +190,44 @@ export class Connection<T = unknown> implements Shareable {
     return reader.poll() || waitSync((ms) => reader.pollSlice(ms), timeout);
   }
 
-  /** Closes this end: the other end's recv gets EOFError once drained; its send fails. */
+  /**
+   * Closes this thread's handle. Once every handle of this end is closed
+   * (or its thread ended), the other end's recv gets EOFError when drained
+   * and its send fails.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#out?.closeWriter();
-    this.#in?.closeReader();
+    this.#out?.close();
+    this.#in?.close();
     deliverPendingWakes();
+  }
+
+  /** `using conn = ...`: closes this handle. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new Error('this Connection is closed');
   }
 
+  /** @internal For wait(): recv would not block. */
+  [kReady](): boolean {
+    return this.#reader().poll();
+  }
+
+  /** @internal For wait(). */
+  async [kWhenReady](signal: AbortSignal): Promise<void> {
+    await whenReadable(this.#reader(), { signal });
+  }
+
+  /** Each end travels as a new handle, counted from now, as a descriptor
+   *  duplicated for a child is; the receiving thread takes it over. */
   [kShare](): ShareRecord {
-    const ids = [this.#in?.id, this.#out?.id].filter((id): id is number => id !== undefined);
+    if (this.#closed) throw new Error('a closed Connection cannot be sent: its handle is gone');
+    const ids = [this.#in, this.#out].filter((end) => end !== undefined).map((end) => end.sendHandle());
+    releaseSentSoon();
     return { kind: 'Connection', ids, state: { readable: this.readable, writable: this.writable } };
   }
 }
@@ -168,16 +238,16 @@ export class Connection<T = unknown> implements Shareable {
  */
 export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>] {
   if (typeof duplex !== 'boolean') throw new TypeError(`Pipe(duplex): duplex must be a boolean, got ${describe(duplex)}`);
-  const forward = new native.NativeChannel();
-  if (!duplex) return [new Connection<T>(forward, undefined), new Connection<T>(undefined, forward)];
-  const backward = new native.NativeChannel();
-  return [new Connection<T>(backward, forward), new Connection<T>(forward, backward)];
+  const [forwardIn, forwardOut] = native.NativeChannel.pipe();
+  if (!duplex) return [new Connection<T>(forwardIn, undefined), new Connection<T>(undefined, forwardOut)];
+  const [backwardIn, backwardOut] = native.NativeChannel.pipe();
+  return [new Connection<T>(backwardIn, forwardOut), new Connection<T>(forwardIn, backwardOut)];
 }
 
 registerShareable('Connection', (record) => {
   const { readable, writable } = record.state as { readable: boolean; writable: boolean };
   const ids = [...record.ids];
-  const incoming = readable ? native.NativeChannel.attach(ids.shift()!) : undefined;
-  const outgoing = writable ? native.NativeChannel.attach(ids.shift()!) : undefined;
+  const incoming = readable ? native.NativeChannel.receive(ids.shift()!) : undefined;
+  const outgoing = writable ? native.NativeChannel.receive(ids.shift()!) : undefined;
   return new Connection(incoming, outgoing);
 });

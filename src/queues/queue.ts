@@ -6,6 +6,7 @@ import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, 
 import { assertCloneable } from '../transfer/cloneable';
 import { describe } from '../task_function';
 import { NumberRing, RingPut } from './ring';
+import { kReady, kWhenReady, type Waitable } from './wait';
 
 const NO_OPTIONS: BlockingOptions = {};
 const DONE = 0;
@@ -59,7 +60,7 @@ export function decodeItem(taken: QueueTake): unknown {
  * (`maxsize` 0) or bounded. Items are serialized once by the producer and
  * deserialized once by the consumer.
  */
-export class Queue<T = unknown> implements Shareable {
+export class Queue<T = unknown> implements Shareable, Waitable {
   protected readonly native: NativeQueue;
   /** Numbers skip the native calls through this (unbounded queues only). */
   readonly #ring: NumberRing | undefined;
@@ -217,6 +218,26 @@ export class Queue<T = unknown> implements Shareable {
   [kShare](): ShareRecord {
     return { kind: this.constructor.name, ids: [this.native.id] };
   }
+
+  /** @internal For wait(): a get would not wait (an item is there, or the queue is closed). */
+  [kReady](): boolean {
+    return !this.native.isEmpty() || this.native.isClosed();
+  }
+
+  /** @internal For wait(): resolves once an item may be there, taking none. */
+  async [kWhenReady](signal: AbortSignal): Promise<void> {
+    const wakeGetter = () => this.#passOn(() => this.native.wakeGetter());
+    const outcome = await waitAsync(
+      {
+        start: (waker, token) => this.native.waitNotEmpty(waker, token),
+        cancel: (waiter) => this.native.cancelGet(waiter),
+        giveBack: wakeGetter,
+      },
+      { signal },
+    );
+    // This waiter takes nothing: the wake may be a getter's.
+    if (outcome === Outcome.Woken && this[kReady]()) wakeGetter();
+  }
 }
 
 /** Python's `JoinableQueue`: a Queue whose consumers mark items done. */
@@ -246,7 +267,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 }
 
 /** Python's `SimpleQueue`: unbounded; put never waits. */
-export class SimpleQueue<T = unknown> implements Shareable {
+export class SimpleQueue<T = unknown> implements Shareable, Waitable {
   readonly #queue: Queue<T>;
 
   constructor() {
@@ -280,6 +301,16 @@ export class SimpleQueue<T = unknown> implements Shareable {
 
   [kShare](): ShareRecord {
     return { ...this.#queue[kShare](), kind: 'SimpleQueue' };
+  }
+
+  /** @internal For wait(). */
+  [kReady](): boolean {
+    return this.#queue[kReady]();
+  }
+
+  /** @internal For wait(). */
+  [kWhenReady](signal: AbortSignal): Promise<void> {
+    return this.#queue[kWhenReady](signal);
   }
 }
 

@@ -141,8 +141,9 @@ export function waitAsync(wait: AsyncWait, { timeout, signal }: WaitOptions): Pr
     });
     const waiter = wait.start(threadWaker(), token);
     if (waiter === -1) {
+      // Done at once: no timer or abort listener was set up yet.
       waiting.delete(token);
-      finish();
+      done = true;
       resolve(Outcome.Woken);
       return;
     }

@@ -89,6 +89,29 @@ pub fn keep_alive(ids: &[f64]) -> Result<Vec<Shared>> {
     .collect()
 }
 
+/// Keeps shared objects alive while JS holds it: a started `Process` keeps
+/// the objects its arguments refer to until the child has ended (a job's are
+/// kept by the job itself).
+#[napi]
+pub struct NativeHold {
+  objects: Vec<Shared>,
+}
+
+#[napi]
+impl NativeHold {
+  #[napi(constructor)]
+  pub fn new(ids: Vec<f64>) -> Result<Self> {
+    Ok(Self {
+      objects: keep_alive(&ids)?,
+    })
+  }
+
+  #[napi]
+  pub fn release(&mut self) {
+    self.objects.clear();
+  }
+}
+
 /// End of the next wait slice for a JS wait of `timeout_ms` (< 0: forever).
 pub fn slice_end(timeout_ms: f64) -> Instant {
   let slice = if timeout_ms < 0.0 {
