@@ -1,6 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Pool, Queue, Barrier, Pipe, Empty, Full, EOFError, BrokenBarrierError, TimeoutError } from '../index.mjs';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Pool, Queue, Barrier, Pipe, Empty, Full, EOFError, BrokenBarrierError, TimeoutError, Value } from '../index.mjs';
 import { withPool } from './helpers.mjs';
 
 const T = { timeout: 30_000 };
@@ -84,17 +86,35 @@ test('native and bound functions and classes are refused at the call site', T, (
 }));
 
 test('arguments that cannot be cloned are refused with their path; nothing is sent', T, () => withPool(1, async (pool) => {
-  let ran = 0;
-  await assert.rejects(pool.apply((a, b) => a, [1, { cb: () => 1 }]), { name: 'TypeError', message: /^args\[1\]\.cb is a function/ });
-  await assert.rejects(pool.apply((a) => a, [{ list: [0, Symbol('s')] }]), { name: 'TypeError', message: /^args\[0\]\.list\[1\] is a Symbol/ });
+  // Every refused call's task would count itself in `ran`: none may run, not
+  // even the items of a map before the one refused.
+  const ran = new Value('i', 0);
+  const count = (counter) => counter.add(1);
+  await assert.rejects(pool.apply(count, [ran, { cb: () => 1 }]), { name: 'TypeError', message: /^args\[1\]\.cb is a function/ });
+  await assert.rejects(pool.apply(count, [ran, { list: [0, Symbol('s')] }]), { name: 'TypeError', message: /^args\[1\]\.list\[1\] is a Symbol/ });
   class Point { constructor() { this.x = 1; } norm() { return this.x; } }
-  await assert.rejects(pool.apply((p) => p, [new Point()]), { name: 'TypeError', message: /^args\[0\] is an instance of Point/ });
-  await assert.rejects(pool.map((x) => x, [1, 2, { f() {} }]), { name: 'TypeError', message: /^iterable\[2\]\.f is a function/ });
-  await assert.rejects(pool.starmap((x) => x, [[1], 2]), { name: 'TypeError', message: /iterable\[1\] must be an array/ });
-  await assert.rejects(pool.apply((x) => x, 5), { name: 'TypeError', message: /args must be an array/ });
-  assert.equal(ran, 0);
-  // Nothing half-sent: the pool is idle and still works.
+  await assert.rejects(pool.apply(count, [ran, new Point()]), { name: 'TypeError', message: /^args\[1\] is an instance of Point/ });
+  await assert.rejects(pool.map(count, [ran, ran, { f() {} }]), { name: 'TypeError', message: /^iterable\[2\]\.f is a function/ });
+  await assert.rejects(pool.starmap(count, [[ran], ran]), { name: 'TypeError', message: /iterable\[1\] must be an array/ });
+  await assert.rejects(pool.apply(count, 5), { name: 'TypeError', message: /args must be an array/ });
+  // The pool still works, and what ran after the refusals is all that ran.
   assert.deepEqual(await pool.map((x) => x + 1, [1, 2]), [2, 3]);
+  await pool.apply(count, [ran]);
+  assert.equal(ran.value, 1);
+}));
+
+test("a task's stack names the caller's file and line where the function was found", T, () => withPool(1, async (pool) => {
+  const error = await pool.apply(function lineMarker() {
+    throw new RangeError('from a known line');
+  }).catch((e) => e);
+  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+  const line = lines.findIndex((text) => text.includes("throw new RangeError('from a known line')")) + 1;
+  const column = lines[line - 1].indexOf('new RangeError') + 1;
+  assert.match(error.stack, new RegExp(`at lineMarker \\(${fileURLToPath(import.meta.url).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}:${column}\\)`));
+  assert.doesNotMatch(error.stack, /multiproc-task-\d+\.js/);
+  // A function whose source is not in a calling file keeps the stand-in name.
+  const built = new Function('return () => { throw new Error(' + '"built") }')();
+  assert.match((await pool.apply(built).catch((e) => e)).stack, /multiproc-task-\d+\.js/);
 }));
 
 test('a result that cannot be cloned rejects that item only', T, () => withPool(1, async (pool) => {

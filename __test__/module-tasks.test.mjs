@@ -35,6 +35,8 @@ test('inline functions can require relative to the entry script, and use import(
   // The test runner's entry script is this file, so './fixtures/helper.cjs' resolves next to it.
   assert.equal(await pool.apply(() => require('./fixtures/helper.cjs').value), 'from helper.cjs');
   assert.equal(await pool.apply(async () => (await import('node:path')).posix.join('a', 'b')), 'a/b');
+  // A relative import() resolves as require does: from the entry script's folder.
+  assert.equal(await pool.apply(async () => (await import('./fixtures/tasks.mjs')).fib(7)), 13);
   assert.equal(await pool.apply(() => typeof process.pid + typeof Buffer.from), 'numberfunction');
 }));
 

@@ -1,5 +1,6 @@
-import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const kTaskRef = Symbol.for('multiproc.TaskRef');
 
@@ -42,8 +43,15 @@ export function isTaskRef(value: unknown): value is TaskRef {
   return typeof value === 'object' && value !== null && (value as TaskRef)[kTaskRef] === true;
 }
 
+/** Where an inline function's source stands in the caller's file (1-based). */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
 /** How a task function is described to workers; see worker/compile.ts. */
-export type FunctionSpec = { source: string } | { module: string; exportName: string };
+export type FunctionSpec = { source: string; at?: SourceLocation } | { module: string; exportName: string };
 
 /** Describes `fn` for shipping, or throws a TypeError saying why it cannot be shipped. */
 export function functionSpec(fn: unknown, what = 'the task function'): string {
@@ -61,7 +69,50 @@ export function functionSpec(fn: unknown, what = 'the task function'): string {
   if (/^class\b/.test(source)) {
     throw new TypeError(`${what} is a class; pass a function, or use task(module, exportName)`);
   }
-  return JSON.stringify({ source });
+  return JSON.stringify({ source, at: locate(source) });
+}
+
+/** This package's own frames are not the caller's. */
+const OWN_SOURCES = __dirname + sep;
+const OWN_ENTRIES = new Set(['index.js', 'index.mjs'].map((name) => join(__dirname, '..', name)));
+const FRAME_FILE = /(?:\(|at )((?:file:\/\/)?[^\s()][^()]*?):\d+:\d+\)?$/;
+/** Caller files searched for a function's source. */
+const MAX_FILES = 4;
+
+/**
+ * The function's defining file is usually one of the calling frames' (the
+ * call-site stack): find its source text there, so a worker's stack can name
+ * the user's file and line. Undefined when it cannot be found (a function
+ * compiled by a TypeScript loader, built with `new Function`, ...).
+ */
+function locate(source: string): SourceLocation | undefined {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 40;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  const files = new Set<string>();
+  for (const frame of stack.split('\n').slice(1)) {
+    const match = FRAME_FILE.exec(frame.trim());
+    if (!match) continue;
+    const file = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1];
+    if (!isAbsolute(file) || file.startsWith(OWN_SOURCES) || OWN_ENTRIES.has(file)) continue;
+    files.add(file);
+    if (files.size === MAX_FILES) break;
+  }
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const index = text.indexOf(source);
+    if (index < 0) continue;
+    const before = text.slice(0, index);
+    const line = before.split('\n').length;
+    return { file, line, column: index - before.lastIndexOf('\n') };
+  }
+  return undefined;
 }
 
 export function describe(value: unknown): string {

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { FunctionSpec } from '../task_function';
+import vm from 'node:vm';
+import type { FunctionSpec, SourceLocation } from '../task_function';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -14,7 +15,7 @@ type AnyFunction = (...args: unknown[]) => unknown;
 export async function loadFunction(specText: string, id: number, baseDir: string): Promise<AnyFunction> {
   const spec = JSON.parse(specText) as FunctionSpec;
   if ('module' in spec) return importExport(spec.module, spec.exportName);
-  return compileInline(spec.source, id, baseDir);
+  return compileInline(spec, id, baseDir);
 }
 
 async function importExport(module: string, exportName: string): Promise<AnyFunction> {
@@ -34,26 +35,60 @@ async function importExport(module: string, exportName: string): Promise<AnyFunc
 export function compileSpecSync(specText: string): AnyFunction {
   const spec = JSON.parse(specText) as FunctionSpec;
   if ('module' in spec) throw new TypeError('a module task cannot be used here: pass an inline function');
-  return compileInline(spec.source, 0, process.cwd());
+  return compileInline(spec, 0, process.cwd());
 }
 
-function compileInline(source: string, id: number, baseDir: string): AnyFunction {
-  const filename = join(baseDir, `multiproc-task-${id}.js`);
+/** Where each inline task really stands, by the file name its code runs under. */
+const locations = new Map<string, SourceLocation>();
+
+type Compiled = (r: NodeRequire, f: string, d: string, n: typeof keepName) => AnyFunction;
+
+/**
+ * Node's loader for `import()` in vm-compiled code (Node >= 20.12, flagged
+ * experimental): a relative `import()` then resolves from the task's file name
+ * in the entry folder, as `require` does. Older Nodes compile with `new
+ * Function`, whose `import()` resolves from this file.
+ */
+const mainLoader = (vm.constants as unknown as { USE_MAIN_CONTEXT_DEFAULT_LOADER?: unknown } | undefined)?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+if (mainLoader !== undefined) quietLoaderWarning();
+
+function compileInline(spec: { source: string; at?: SourceLocation }, id: number, baseDir: string): AnyFunction {
+  const filename = join(baseDir, taskUrl(id));
   const require = createRequire(filename);
-  // `new Function` keeps `import()` working without vm's experimental loader
-  // hooks; sourceURL names the code in stacks (see explainMissingName).
-  const compile = (expression: string) =>
-    new Function('require', '__filename', '__dirname', '__name', `return (${expression}\n);\n//# sourceURL=${taskUrl(id)}`) as (
-      r: NodeRequire, f: string, d: string, n: typeof keepName,
-    ) => AnyFunction;
+  const at = spec.at !== undefined && spec.at.line >= 2 ? spec.at : undefined;
+  if (at) locations.set(filename, at);
+  const compile = (expression: string, shift: number): Compiled => {
+    if (mainLoader === undefined) {
+      return new Function('require', '__filename', '__dirname', '__name', `return (${expression}\n);\n//# sourceURL=${filename}`) as Compiled;
+    }
+    // Line and column offsets put the source where it stands in the user's
+    // file, so a stack's line:column are the file's (see taskError).
+    const body = at ? `return (\n${' '.repeat(Math.max(0, at.column - 1 - shift))}${expression}\n);` : `return (${expression}\n);`;
+    return vm.compileFunction(body, ['require', '__filename', '__dirname', '__name'], {
+      filename,
+      lineOffset: at ? at.line - 2 : 0,
+      importModuleDynamically: mainLoader as never,
+    }) as Compiled;
+  };
   try {
-    return compile(source)(require, filename, baseDir, keepName);
+    return compile(spec.source, 0)(require, filename, baseDir, keepName);
   } catch (error) {
     // Method shorthand (`{ square(x) {...} }.square`) is not an expression on its own.
     if (!(error instanceof SyntaxError)) throw error;
-    const holder = compile(`{ ${source} }`)(require, filename, baseDir, keepName) as unknown as Record<string, AnyFunction>;
+    const holder = compile(`{ ${spec.source} }`, 2)(require, filename, baseDir, keepName) as unknown as Record<string, AnyFunction>;
     return Object.values(holder)[0];
   }
+}
+
+/** Node warns once per thread that the loader constant is experimental; the
+ *  warning is about our use of it, not the user's code. */
+function quietLoaderWarning(): void {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (warning: string | Error, ...rest: unknown[]) {
+    const text = typeof warning === 'string' ? warning : warning?.message;
+    if (typeof text === 'string' && text.includes('USE_MAIN_CONTEXT_DEFAULT_LOADER')) return;
+    return (emitWarning as (...a: unknown[]) => void).call(process, warning, ...rest);
+  } as typeof process.emitWarning;
 }
 
 /**
@@ -66,6 +101,20 @@ function keepName<T extends object>(target: T, value: string): T {
 }
 
 const taskUrl = (id: number) => `multiproc-task-${id}.js`;
+
+/**
+ * An error thrown by task code, made helpful: a closure's missing name is
+ * explained, and the stack names the user's file where the task was found in
+ * it (the code ran under a name in the entry folder, at the file's lines).
+ */
+export function taskError(error: unknown, id: number): unknown {
+  explainMissingName(error, id);
+  if (!(error instanceof Error) || typeof error.stack !== 'string' || locations.size === 0) return error;
+  let stack = error.stack;
+  for (const [filename, at] of locations) stack = stack.split(`${filename}:`).join(`${at.file}:`);
+  error.stack = stack;
+  return error;
+}
 
 /**
  * Node 20 runs the parent's `--require` preloads in workers but not its
@@ -98,7 +147,7 @@ const UNDEFINED_NAME = /^(\S+) is not defined$/;
  * A ReferenceError raised by shipped code for a name that is not a global is
  * almost always a closure over the parent's scope: say so, and how to fix it.
  */
-export function explainMissingName(error: unknown, id: number): unknown {
+function explainMissingName(error: unknown, id: number): unknown {
   if (!(error instanceof ReferenceError)) return error;
   const match = UNDEFINED_NAME.exec(error.message);
   if (!match || !error.stack?.includes(taskUrl(id))) return error;

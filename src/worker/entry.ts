@@ -6,7 +6,7 @@ import { reviveShared } from '../shared/handles';
 import { toErrorRecord } from '../transfer/remote_error';
 import { CallMode, decodeJob, encodeResults, type ItemErrors } from '../transfer/codec';
 import { PROGRESS_WANTED, RESULT_BELL, TASK_BELL, type WorkerMessage, type WorkerStart } from '../pool/wire';
-import { explainMissingName, importParentPreloads, loadFunction } from './compile';
+import { importParentPreloads, loadFunction, taskError } from './compile';
 import { flushStdio, watchParent } from './stdio';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -50,7 +50,7 @@ async function runJob(job: TakenJob): Promise<void> {
         if (isThenable(value)) value = await value;
         results[i] = value;
       } catch (error) {
-        (errors ??= []).push([i, toErrorRecord(explainMissingName(error, job.functionId))]);
+        (errors ??= []).push([i, toErrorRecord(taskError(error, job.functionId))]);
       }
       if (tag !== undefined) Atomics.store(start.progress, start.slot, tag | BigInt(i + 1));
     }
