@@ -12,7 +12,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const pool = new Pool(4);
 const results = Array.from({ length: 10 }, (_, i) => pool.applyAsync(square, [i]));
-const values = await Promise.all(results.map((r) => r.get(1000)));
+// Python waits 1 s; workers starting on a busy machine may need longer for the first result.
+const values = await Promise.all(results.map((r) => r.get(10_000)));
 console.log(`[${values.join(', ')}]`);
 
 const slow = pool.applyAsync(sleep, [10_000]);

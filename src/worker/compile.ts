@@ -19,6 +19,7 @@ export async function loadFunction(specText: string, id: number, baseDir: string
 }
 
 async function importExport(module: string, exportName: string): Promise<AnyFunction> {
+  await registerTypeScript?.();
   const namespace = (await import(module)) as Record<string, unknown>;
   let fn = namespace[exportName];
   // A CommonJS module's named exports may only be visible on its default export.
@@ -116,10 +117,16 @@ export function taskError(error: unknown, id: number): unknown {
   return error;
 }
 
+/** Registers tsx for this thread once, before the first module task is
+ *  imported; undefined when the parent does not run under tsx. */
+let registerTypeScript: (() => Promise<void>) | undefined;
+
 /**
  * Node 20 runs the parent's `--require` preloads in workers but not its
  * `--import` ones (which is how TypeScript loaders such as tsx register), so a
  * worker imports them itself, resolved from the working directory as Node does.
+ * tsx is registered only once a module task is imported: inline functions
+ * arrive as JavaScript already, and loading tsx takes a worker ~0.1-0.4 s.
  */
 export async function importParentPreloads(): Promise<void> {
   if (Number(process.versions.node.split('.')[0]) >= 22) return;
@@ -128,17 +135,22 @@ export async function importParentPreloads(): Promise<void> {
     const specifier = args[i] === '--import' ? args[++i] : args[i].startsWith('--import=') ? args[i].slice(9) : undefined;
     if (specifier === undefined) continue;
     if (/^tsx(\/esm)?$/.test(specifier)) {
-      // tsx's --import entry registers its hooks on the main thread only; its
-      // APIs register them for this thread, for ESM and CommonJS .ts files.
-      const esm = (await import('tsx/esm/api' as string)) as { register(): void };
-      const cjs = (await import('tsx/cjs/api' as string)) as { register(): void };
-      esm.register();
-      cjs.register();
+      let registered: Promise<void> | undefined;
+      registerTypeScript = () => (registered ??= registerTsx());
     } else {
       const path = /^\.{0,2}\//.test(specifier) ? resolve(process.cwd(), specifier) : undefined;
       await import(path === undefined ? specifier : pathToFileURL(path).href);
     }
   }
+}
+
+// tsx's --import entry registers its hooks on the main thread only; its APIs
+// register them for this thread, for ESM and CommonJS .ts files.
+async function registerTsx(): Promise<void> {
+  const esm = (await import('tsx/esm/api' as string)) as { register(): void };
+  const cjs = (await import('tsx/cjs/api' as string)) as { register(): void };
+  esm.register();
+  cjs.register();
 }
 
 const UNDEFINED_NAME = /^(\S+) is not defined$/;
