@@ -49,7 +49,7 @@ export function encodeItem(item: unknown, where: string): { format: number; payl
     throw new TypeError(`${where}: shared objects (locks, values, queues) cannot be put on a queue; pass them to the task or Process as arguments`);
   }
   // Nested ones too: an item is copied, and a copy of a shared object is not it.
-  assertCloneable(item, 'item', `cannot be put on a queue, sent through a pipe or stored in a proxy (${where})`);
+  assertCloneable(item, 'item', `cannot be put on a queue or sent through a pipe (${where})`);
   return { format: STRUCTURED, payload: serialize(item) };
 }
 

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use multiproc_core::queue::{Item, Queue, QueueError, NUMBER};
+use multiproc_core::Shared;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -10,13 +11,18 @@ use crate::shared::{self, AsyncWaker};
 /// 3 shut down.
 /// Small items come back as a number or string directly (formats 1 and 2 of
 /// src/queues/queue.ts), sparing an external buffer per item.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct QueueTake {
   pub status: u32,
   pub format: u32,
   pub payload: Option<Buffer>,
   pub number: Option<f64>,
   pub text: Option<String>,
+  /// A value read from a manager dict or list: the shared objects it refers
+  /// to, alive while JS attaches to them (a finalizer runs in a later turn of
+  /// the event loop at the earliest), even if another thread removes it.
+  #[napi(ts_type = "unknown")]
+  pub keep: Option<External<Vec<Shared>>>,
 }
 
 const TEXT: u8 = 2;
@@ -41,6 +47,7 @@ pub fn taken(item: Item) -> QueueTake {
     payload: None,
     number: None,
     text: None,
+    keep: None,
   };
   match item.format {
     NUMBER if item.bytes.len() == 8 => {
@@ -63,6 +70,7 @@ pub fn nothing(status: u32) -> QueueTake {
     payload: None,
     number: None,
     text: None,
+    keep: None,
   }
 }
 
