@@ -796,9 +796,11 @@ test('Queue.shutdown in workers and a Process: blocked getSync/get/putSync/joinS
     // Thrown in a worker, it is a ShutDown on main too.
     await assert.rejects(pool.apply((q) => q.putSync(1), [empty]), isShutDown)
 
-    // A shutdown from a worker wakes a main-thread getter.
+    // A shutdown from a worker wakes a main-thread getter. (Its timeout's timer
+    // keeps the loop turning: a wake sent from another thread to an otherwise
+    // idle loop may come after 'beforeExit', where node:test cancels the test.)
     const fromWorker = new Queue()
-    const pending = fromWorker.get()
+    const pending = fromWorker.get(30000)
     pending.catch(() => {})
     await waiting(fromWorker)
     await pool.apply((q) => q.shutdown(), [fromWorker])
