@@ -4,7 +4,7 @@ import multiproc from './index.js';
 
 export const {
   Pool, AsyncResult, task, cpuCount, currentProcess, parentProcess, activeChildren,
-  TimeoutError, WorkerCrashedError, BrokenBarrierError, Empty, Full, EOFError,
+  TimeoutError, WorkerCrashedError, BrokenBarrierError, Empty, Full, EOFError, ShutDown,
   Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier,
   Value, RawValue, SharedArray, RawArray, Queue, JoinableQueue, SimpleQueue, Connection, Pipe,
   DictProxy, ListProxy, Manager, Process, wait,

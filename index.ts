@@ -6,7 +6,7 @@ export { task, type TaskRef, type TaskFn } from './src/task_function';
 export { cpuCount, currentProcess, parentProcess, type ProcessInfo } from './src/process_info';
 export { activeChildren } from './src/process/registry';
 export { Process, type ProcessOptions } from './src/process/process';
-export { TimeoutError, WorkerCrashedError, BrokenBarrierError, Empty, Full, EOFError } from './src/errors';
+export { TimeoutError, WorkerCrashedError, BrokenBarrierError, Empty, Full, ShutDown, EOFError } from './src/errors';
 export {
   Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, type BarrierOptions,
   Value, RawValue, SharedArray, RawArray, Queue, JoinableQueue, SimpleQueue, Connection, Pipe,

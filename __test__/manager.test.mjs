@@ -5,11 +5,35 @@
 // Every operation is atomic; a value read out of a proxy is a copy.
 import test from 'node:test'
 import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import * as mp from '../index.mjs'
 import { PKG, withPool } from './helpers.mjs'
 
 const { Manager, DictProxy, ListProxy } = mp
 const T = { timeout: 60000 }
+const LONG = { timeout: 120000 }
+
+// Set before any worker starts (see memory.test.mjs).
+v8.setFlagsFromString('--expose-gc')
+const gc = globalThis.gc ?? vm.runInNewContext('gc')
+const binding = createRequire(import.meta.url)('../binding.js')
+const kShare = Symbol.for('multiproc.share')
+
+/** Whether the native object with this id is still alive (any thread may attach to it). */
+function alive(id) {
+  try { binding.NativeLock.attach(id); return true } catch (error) { return !/no live/.test(error.message) }
+}
+
+/** Collects garbage until handles dropped in JS (and their finalizers) are gone. */
+async function collect() {
+  for (let i = 0; i < 3; i++) {
+    gc()
+    await nextTurn()
+  }
+}
 
 /** Runs `body` with a fresh manager and always shuts it down. */
 async function withManager(body) {
@@ -42,18 +66,18 @@ test('dict: get set delete has keys values entries size update toObject clear', 
     assert.deepEqual(d.get('b'), { nested: [1, 2] })
     assert.equal(d.get('c'), null)
     assert.equal(d.has('c'), true, 'a null value is present')
-    assert.deepEqual(d.keys(), ['a', 'b', 'c'])
-    assert.deepEqual(d.values(), [1, { nested: [1, 2] }, null])
-    assert.deepEqual(d.entries(), [['a', 1], ['b', { nested: [1, 2] }], ['c', null]])
+    assert.deepEqual([...d.keys()], ['a', 'b', 'c'])
+    assert.deepEqual([...d.values()], [1, { nested: [1, 2] }, null])
+    assert.deepEqual([...d.entries()], [['a', 1], ['b', { nested: [1, 2] }], ['c', null]])
     assert.deepEqual(d.toObject(), { a: 1, b: { nested: [1, 2] }, c: null })
     d.set('a', 'replaced')
     assert.equal(d.get('a'), 'replaced')
-    assert.deepEqual(d.keys(), ['a', 'b', 'c'], 'replacing a value keeps its place')
+    assert.deepEqual([...d.keys()], ['a', 'b', 'c'], 'replacing a value keeps its place')
     assert.equal(d.delete('a'), true)
     assert.equal(d.has('a'), false)
     assert.equal(d.get('a'), undefined)
     d.set('a', 'again')
-    assert.deepEqual(d.keys(), ['b', 'c', 'a'], 'a re-added key goes last')
+    assert.deepEqual([...d.keys()], ['b', 'c', 'a'], 'a re-added key goes last')
     d.update([['x', 1], ['y', 2]])
     d.update({ z: 3, b: 'b2' })
     d.update(new Map([['m', [4]]]))
@@ -62,16 +86,16 @@ test('dict: get set delete has keys values entries size update toObject clear', 
     assert.equal(d.size, 8)
     d.clear()
     assert.equal(d.size, 0)
-    assert.deepEqual(d.keys(), [])
+    assert.deepEqual([...d.keys()], [])
     assert.deepEqual(d.toObject(), {})
   })
 })
 
 test('dict: init from pairs, a plain object or a Map', T, async () => {
   await withManager(async (manager) => {
-    assert.deepEqual(manager.dict([[1, 'one'], ['1', 'string one']]).entries(), [[1, 'one'], ['1', 'string one']])
-    assert.deepEqual(manager.dict({ a: 1, b: [2] }).entries(), [['a', 1], ['b', [2]]])
-    assert.deepEqual(manager.dict(new Map([[true, 't'], [null, 'n']])).entries(), [[true, 't'], [null, 'n']])
+    assert.deepEqual([...manager.dict([[1, 'one'], ['1', 'string one']]).entries()], [[1, 'one'], ['1', 'string one']])
+    assert.deepEqual([...manager.dict({ a: 1, b: [2] }).entries()], [['a', 1], ['b', [2]]])
+    assert.deepEqual([...manager.dict(new Map([[true, 't'], [null, 'n']])).entries()], [[true, 't'], [null, 'n']])
     assert.equal(manager.dict().size, 0)
   })
 })
@@ -83,13 +107,13 @@ test('dict: keys are primitives compared as Map keys; d.set(1, "1"), d.set("2", 
     d.set('2', 2)
     d.set(0.25, null)
     assert.equal(d.size, 3)
-    assert.deepEqual(d.entries(), [[1, '1'], ['2', 2], [0.25, null]])
+    assert.deepEqual([...d.entries()], [[1, '1'], ['2', 2], [0.25, null]])
     assert.equal(d.get(1), '1')
     assert.equal(d.get('1'), undefined, "1 and '1' are different keys")
     assert.equal(d.get(2), undefined, "'2' and 2 are different keys")
     assert.equal(d.get('2'), 2)
     assert.equal(d.get(0.25), null)
-    assert.equal(typeof d.keys()[0], 'number', 'keys keep their type')
+    assert.equal(typeof [...d.keys()][0], 'number', 'keys keep their type')
 
     const m = new Map()
     const keys = [-0, 0, 10, '10', 10n, true, 'true', false, null, 'null', NaN, Infinity, -Infinity, 1e21, 2 ** 53 + 2, 1 / 3, '', 'ünï code 🌍', -(2n ** 70n)]
@@ -101,7 +125,7 @@ test('dict: keys are primitives compared as Map keys; d.set(1, "1"), d.set("2", 
     assert.equal(d.get(0), 'minus zero')
     assert.equal(d.has(-0), true)
     assert.equal(d.get(NaN), m.get(NaN), 'NaN is a key equal to itself')
-    const keysBack = d.keys().slice(3)
+    const keysBack = [...d.keys()].slice(3)
     assert.deepEqual(keysBack, [...m.keys()], 'keys come back as the same primitives, in insertion order')
     assert.ok(keysBack.every((key, i) => Object.is(key, [...m.keys()][i])), 'same values and types (0 for -0)')
     assert.equal(d.delete(-0), true)
@@ -120,20 +144,20 @@ test('dict: an object (or other non-primitive) key -> TypeError; nothing changes
     }
     assert.throws(() => d.update([[{}, 1]]), TypeError)
     assert.throws(() => manager.dict([[[1], 'x']]), TypeError)
-    assert.deepEqual(d.entries(), [['keep', 1]])
+    assert.deepEqual([...d.entries()], [['keep', 1]])
   })
 })
 
-test('dict: a non-cloneable or shared value is refused with a TypeError; update() is all or nothing', T, async () => {
+test('dict: a non-cloneable value is refused with a TypeError naming its path; update() is all or nothing', T, async () => {
   await withManager(async (manager) => {
     const d = manager.dict({ keep: 1 })
     assert.throws(() => d.set('f', () => 1), TypeError)
     assert.throws(() => d.set('o', { deep: { cb() {} } }), (error) => error instanceof TypeError && /deep\.cb/.test(error.message))
-    assert.throws(() => d.set('lock', new mp.Lock()), TypeError)
-    assert.throws(() => d.set('nested', { list: manager.list() }), TypeError)
+    assert.throws(() => d.set('o', { lock: new mp.Lock(), deep: { cb() {} } }), (error) => error instanceof TypeError && /deep\.cb/.test(error.message), 'with a shared object beside it too')
     assert.throws(() => d.update([['ok', 1], ['bad', Symbol('s')]]), TypeError)
+    assert.throws(() => d.update([['lock', new mp.Lock()], ['bad', Symbol('s')]]), TypeError)
     assert.throws(() => d.update({ ok: 1, bad: () => 0 }), TypeError)
-    assert.deepEqual(d.entries(), [['keep', 1]], 'nothing was set')
+    assert.deepEqual([...d.entries()], [['keep', 1]], 'nothing was set')
   })
 })
 
@@ -148,8 +172,8 @@ test('dict: a value read out of it is a copy (mutating it does not write back)',
     read.list.push(2)
     read.inner.n = 99
     assert.deepEqual(d.get('k'), { list: [1], inner: { n: 1 } })
-    d.values()[0].list.push(3)
-    d.entries()[0][1].inner.n = 7
+    for (const value of d.values()) value.list.push(3)
+    for (const [, value] of d.entries()) value.inner.n = 7
     d.toObject().k.list.push(4)
     assert.deepEqual(d.get('k'), { list: [1], inner: { n: 1 } })
     const copy = d.get('k')
@@ -303,8 +327,7 @@ test('list: a value read out of it is a copy; refused values leave it unchanged'
     assert.throws(() => l.push(1, () => 1), TypeError)
     assert.throws(() => l.extend([1, Symbol('s')]), TypeError)
     assert.throws(() => l.set(0, { f() {} }), TypeError)
-    assert.throws(() => l.insert(0, new mp.Event()), TypeError)
-    assert.throws(() => l.push([new mp.Lock()]), TypeError)
+    assert.throws(() => l.push(new mp.Event(), () => 1), TypeError)
     assert.deepEqual(l.toArray(), [{ a: [1] }], 'nothing was added')
   })
 })
@@ -331,6 +354,262 @@ test('namespace: property get/set, Object.keys, in, delete; values read are copi
     assert.deepEqual(Object.keys(ns), ['y', 'z'])
     assert.throws(() => { ns.f = () => 1 }, TypeError)
     assert.deepEqual(Object.keys(manager.namespace()), [])
+  })
+})
+
+// ================================================= shared objects stored
+
+test('stored: a Lock, Value, Queue, Event, proxies... stored in a dict, list or namespace (nested too) come back live', T, async () => {
+  await withManager(async (manager) => {
+    const lock = new mp.Lock()
+    const value = new mp.Value('i', 1)
+    const q = new mp.Queue()
+    const ev = manager.Event()
+    const inner = manager.dict({ n: 1 })
+    const innerList = manager.list([1])
+    const d = manager.dict()
+    d.set('lock', lock)
+    d.update([['value', value], ['all', { q, ev, nested: [inner, innerList] }]])
+    const l = manager.list([lock, { value }])
+    const ns = manager.namespace({ q })
+    ns.dict = inner
+
+    const lockBack = d.get('lock')
+    assert.ok(lockBack instanceof mp.Lock)
+    assert.equal(lockBack.acquireSync({ block: false }), true)
+    assert.equal(lock.locked(), true, 'the same lock')
+    l.get(0).release()
+    assert.equal(lock.locked(), false)
+    d.get('value').value = 42
+    assert.equal(value.value, 42)
+    assert.equal(l.get(1).value.value, 42)
+    const all = d.get('all')
+    all.q.putSync('through the stored queue')
+    assert.equal(q.getSync(), 'through the stored queue')
+    all.ev.set()
+    assert.equal(ev.isSet(), true)
+    all.nested[0].set('n', 2)
+    assert.equal(inner.get('n'), 2)
+    all.nested[1].push(2)
+    assert.deepEqual(innerList.toArray(), [1, 2])
+    ns.q.putSync('ns')
+    assert.equal(q.getSync(), 'ns')
+    ns.dict.set('from ns', true)
+    assert.equal(inner.get('from ns'), true)
+    // A shared object compares by identity.
+    assert.equal(l.index(lock), 0)
+    assert.equal(l.count(lock), 1)
+    assert.equal(l.count(new mp.Lock()), 0)
+    l.remove(lock)
+    assert.equal(l.length, 1)
+    // Read by the other forms too.
+    assert.ok([...d.values()][0] instanceof mp.Lock)
+    assert.ok(d.toObject().lock instanceof mp.Lock)
+    assert.ok(l.toArray()[0].value instanceof mp.Value)
+    assert.ok(d.pop('lock') instanceof mp.Lock)
+  })
+})
+
+test('stored: a stored object lives while stored though every handle was dropped, and is released once overwritten, removed or cleared', T, async () => {
+  await withManager(async (manager) => {
+    const d = manager.dict()
+    const l = manager.list()
+    const store = (put) => {
+      const lock = new mp.Lock()
+      put(lock)
+      return lock[kShare]().ids[0]
+    }
+    const releases = [
+      [(x) => d.set('k', x), () => d.set('k', 'overwritten')],
+      [(x) => d.set('k', { deep: [x] }), () => d.delete('k')],
+      [(x) => d.set('k', x), () => d.pop('k')],
+      [(x) => d.setdefault('k', x), () => d.popitem()],
+      [(x) => d.update({ k: x }), () => d.clear()],
+      [(x) => l.push(x), () => l.set(0, 'overwritten')],
+      [(x) => l.insert(0, x), () => l.pop(0)],
+      [(x) => l.extend([1, x]), () => l.clear()],
+      [(x) => l.push(x), () => l.remove(l.get(0))],
+    ]
+    for (const [put, release] of releases) {
+      d.clear()
+      l.clear()
+      const id = store(put)
+      await collect()
+      assert.equal(alive(id), true, `${put} keeps it alive`)
+      release()
+      await collect()
+      assert.equal(alive(id), false, `${release} releases it`)
+    }
+    const kept = store((x) => d.set('kept', x))
+    await collect()
+    await manager.shutdown()
+    await collect()
+    assert.equal(alive(kept), false, 'shutdown releases what was stored')
+  })
+})
+
+test('stored in workers and a Process: a Lock a worker made and stored outlives the worker\'s handle; worker, Process and main share what is stored', T, async () => {
+  await withManager(async (manager) => {
+    const d = manager.dict()
+    const l = manager.list()
+    await withPool(2, async (pool) => {
+      await pool.apply((d, l, pkg) => {
+        const mp = require(pkg)
+        d.set('made in a worker', new mp.Lock())
+        l.push({ q: new mp.Queue(), v: new mp.Value('i', 7) })
+      }, [d, l, PKG])
+      // The worker is replaced, so its handles are certainly gone.
+      await pool.terminate()
+    })
+    await collect()
+    const lock = d.get('made in a worker')
+    assert.equal(lock.acquireSync({ block: false }), true)
+    const { q, v } = l.get(0)
+    assert.equal(v.value, 7)
+    await withPool(2, async (pool) => {
+      assert.equal(await pool.apply((d) => d.get('made in a worker').locked(), [d]), true)
+      lock.release()
+      await pool.apply((l) => { const { q, v } = l.get(0); v.value = 8; q.putSync('from a worker') }, [l])
+      assert.equal(v.value, 8)
+      assert.equal(q.getSync(), 'from a worker')
+    })
+    const p = new mp.Process({ target: (l) => { const { q, v } = l.get(0); q.putSync(v.value * 2) }, args: [l] })
+    p.start()
+    assert.equal(await q.get(30000), 16)
+    await p.join()
+    assert.equal(p.exitCode, 0)
+  })
+})
+
+// ======================================== live iteration, pop, setdefault
+
+test('iteration reads the live list and dict: items added during it are seen; removed ones as a Python iterator does', T, async () => {
+  await withManager(async (manager) => {
+    const l = manager.list([0, 1, 2, 3])
+    const seen = []
+    for (const x of l) {
+      seen.push(x)
+      if (x === 0) l.push(4)
+      if (x === 1) l.pop(0) // before the cursor: the rest shift down, so 2 is skipped
+    }
+    assert.deepEqual(seen, [0, 1, 3, 4])
+    assert.deepEqual(l.toArray(), [1, 2, 3, 4])
+
+    const d = manager.dict({ a: 1, b: 2, c: 3, d: 4 })
+    const keys = []
+    for (const key of d.keys()) {
+      keys.push(key)
+      if (key === 'a') { d.set('e', 5); d.set('c', 30) }
+      if (key === 'b') { d.delete('b'); d.delete('d') } // the current one, and one not yet reached
+    }
+    assert.deepEqual(keys, ['a', 'b', 'c', 'e'])
+    const entries = []
+    for (const [key, value] of d) {
+      entries.push([key, value])
+      if (key === 'a') d.delete('a') // the current one: the next is not skipped
+      if (key === 'c') d.set('c', 'set during') // already passed
+    }
+    assert.deepEqual(entries, [['a', 1], ['c', 30], ['e', 5]])
+    const values = []
+    for (const value of d.values()) {
+      values.push(value)
+      if (values.length === 1) d.set('f', 'added')
+    }
+    assert.deepEqual(values, ['set during', 5, 'added'])
+
+    // A worker iterating sees main's writes made while it iterates.
+    await withPool(1, async (pool) => {
+      const gate = manager.list([1])
+      const stepped = new mp.Event()
+      const go = new mp.Event()
+      const walked = pool.apply((gate, stepped, go) => {
+        const out = []
+        for (const x of gate) { out.push(x); if (out.length === 1) { stepped.set(); go.waitSync(30000) } }
+        return out
+      }, [gate, stepped, go])
+      await stepped.wait(30000)
+      gate.push(2)
+      go.set()
+      assert.deepEqual(await walked, [1, 2])
+    })
+  })
+})
+
+test('DictProxy.pop/popitem/setdefault and ListProxy.clear (main thread and workers)', T, async () => {
+  await withManager(async (manager) => {
+    const d = manager.dict({ a: 1, b: 2, c: 3 })
+    assert.equal(d.pop('a'), 1)
+    assert.equal(d.has('a'), false)
+    assert.equal(d.pop('a', 'fallback'), 'fallback')
+    assert.equal(d.pop('a', undefined), undefined, 'an undefined default is a default')
+    assert.throws(() => d.pop('a'), (error) => error.name === 'KeyError' && /'a'|"a"|\ba\b/.test(error.message))
+    assert.throws(() => d.pop({}), TypeError)
+    d.set('z', 26)
+    assert.deepEqual(d.popitem(), ['z', 26], 'the last inserted')
+    assert.deepEqual(d.popitem(), ['c', 3])
+    assert.equal(d.setdefault('b', 'ignored'), 2)
+    assert.equal(d.setdefault('n', 'new'), 'new')
+    assert.deepEqual(d.toObject(), { b: 2, n: 'new' })
+    const obj = { x: 1 }
+    assert.deepEqual(d.setdefault('o', obj), { x: 1 })
+    assert.deepEqual(d.setdefault('o', 'other'), { x: 1 })
+    d.clear()
+    assert.throws(() => d.popitem(), (error) => error.name === 'KeyError' && /empty/.test(error.message))
+    const l = manager.list([1, 2, 3])
+    l.clear()
+    assert.equal(l.length, 0)
+    assert.deepEqual(l.toArray(), [])
+
+    await withPool(1, async (pool) => {
+      d.update({ k: 'v', last: 'l' })
+      l.push(9)
+      const inWorker = await pool.apply((d, l) => {
+        const out = [d.pop('k'), d.pop('missing', 0), d.popitem(), d.setdefault('w', 'worker')]
+        try { d.pop('missing') } catch (error) { out.push(error.name) }
+        l.clear()
+        return out
+      }, [d, l])
+      assert.deepEqual(inWorker, ['v', 0, ['last', 'l'], 'worker', 'KeyError'])
+      assert.equal(l.length, 0)
+      assert.deepEqual(d.toObject(), { w: 'worker' })
+      await assert.rejects(pool.apply((d) => d.popitem(), [manager.dict()]), (error) => error.name === 'KeyError')
+    })
+  })
+})
+
+test('setdefault and popitem are atomic (x20): 2 workers and main race on the same keys; each key set once, each entry popped once', LONG, async () => {
+  await withManager(async (manager) => {
+    await withPool(2, async (pool) => {
+      for (let round = 0; round < 20; round++) {
+        const d = manager.dict()
+        const racers = [0, 1].map((w) => pool.apply((d, w) => {
+          const got = []
+          for (let k = 0; k < 200; k++) got.push(d.setdefault(k, w))
+          return got
+        }, [d, w]))
+        const mine = []
+        for (let k = 0; k < 200; k++) mine.push(d.setdefault(k, 'main'))
+        const [a, b] = await Promise.all(racers)
+        for (let k = 0; k < 200; k++) {
+          const stored = d.get(k)
+          assert.ok(a[k] === stored && b[k] === stored && mine[k] === stored, `round ${round}: key ${k} answered ${a[k]}, ${b[k]}, ${mine[k]}; stored ${stored}`)
+        }
+        const poppers = [0, 1].map(() => pool.apply((d) => {
+          const got = []
+          for (;;) {
+            try { got.push(d.popitem()[0]) } catch (error) { if (error.name === 'KeyError') return got; throw error }
+          }
+        }, [d]))
+        const popped = []
+        for (;;) {
+          try { popped.push(d.popitem()[0]) } catch (error) { assert.equal(error.name, 'KeyError'); break }
+        }
+        const marks = new Map()
+        for (const k of [...popped, ...(await Promise.all(poppers)).flat()]) marks.set(k, (marks.get(k) ?? 0) + 1)
+        for (let k = 0; k < 200; k++) assert.equal(marks.get(k), 1, `round ${round}: key ${k} popped ${marks.get(k) ?? 0} times`)
+        assert.equal(marks.size, 200)
+      }
+    })
   })
 })
 
@@ -378,7 +657,7 @@ test("proxies in workers: seeds' example: a task sets d to {1: '1', '2': 2, 0.25
         d.set(0.25, null)
         l.reverse()
       }, [d, l])
-      assert.deepEqual(d.entries(), [[1, '1'], ['2', 2], [0.25, null]])
+      assert.deepEqual([...d.entries()], [[1, '1'], ['2', 2], [0.25, null]])
       assert.equal(d.size, 3)
       assert.deepEqual(l.toArray(), [9, 8, 7, 6, 5, 4, 3, 2, 1, 0])
     })
@@ -403,7 +682,7 @@ test('proxies in workers: passed bare, in objects and arrays they are live DictP
         return out
       }, [{ d }, [l], { deep: { ns } }, PKG])
       assert.deepEqual(seen, [true, true, 'main', 'main', 1, ['counter']])
-      assert.deepEqual(d.entries(), [['from', 'worker'], [2n, [2]]])
+      assert.deepEqual([...d.entries()], [['from', 'worker'], [2n, [2]]])
       assert.deepEqual(l.toArray(), ['zero', 'main', 'worker'])
       assert.equal(ns.counter, 2)
       assert.deepEqual(ns.added, { by: 'worker' })
@@ -469,7 +748,7 @@ test('every operation is atomic: 2 workers setting distinct keys -> all present;
       for (const prefix of ['a', 'b', 'c']) {
         for (let i = 0; i < N; i += 97) assert.equal(d.get(`${prefix}${i}`), i)
       }
-      const keys = new Set(d.keys())
+      const keys = new Set([...d.keys()])
       for (let i = 0; i < N; i++) assert.ok(keys.has(`a${i}`) && keys.has(`b${i}`) && keys.has(`c${i}`), String(i))
       // Number keys from several threads: 1 and '1' stay different there too.
       await Promise.all([pool.apply((d) => { for (let i = 0; i < 100; i++) d.set(i, 'number') }, [d]), pool.apply((d) => { for (let i = 0; i < 100; i++) d.set(String(i), 'string') }, [d])])
@@ -526,7 +805,7 @@ test('after await manager.shutdown(), proxy operations throw (main thread and wo
   await withPool(1, async (pool) => {
     assert.equal(await pool.apply((d) => d.get('a'), [d]), 1)
     await manager.shutdown()
-    for (const op of [() => d.get('a'), () => d.set('b', 2), () => d.size, () => d.keys(), () => d.has('a'), () => d.delete('a'), () => d.clear(), () => d.toObject(),
+    for (const op of [() => d.get('a'), () => d.set('b', 2), () => d.size, () => [...d.keys()], () => d.has('a'), () => d.delete('a'), () => d.clear(), () => d.toObject(),
       () => l.length, () => l.get(0), () => l.push(2), () => l.toArray(), () => l.pop(), () => l.reverse(),
       () => ns.x, () => { ns.y = 2 }, () => Object.keys(ns)]) {
       assert.throws(op, isShutDown, String(op))

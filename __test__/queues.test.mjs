@@ -3,14 +3,18 @@
 // thread and inside pool workers, where a queue passed as a task argument
 // (nested in plain objects/arrays too) is a live handle to the same queue.
 // Waits end by what the user observes (an item, an Empty/Full, a promise
-// settling), never by how long they took; sleeps only let things settle.
+// settling), never by how long they took; a test that needs another thread to
+// be waiting first waits until the queue counts that waiter.
 import test, { after } from 'node:test'
 import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
-  Pool, Queue, JoinableQueue, SimpleQueue, Empty, Full, Lock, Event, Value, Pipe, Manager,
+  Pool, Process, Queue, JoinableQueue, SimpleQueue, Empty, Full, ShutDown, Lock, Event, Value, Pipe, Manager,
 } from '../index.mjs'
 import { PKG, assertExited, childScripts, settled, withPool } from './helpers.mjs'
+
+const binding = createRequire(import.meta.url)('../binding.js')
 
 const T = { timeout: 60000 }
 const LONG = { timeout: 120000 }
@@ -19,6 +23,29 @@ const LONG = { timeout: 120000 }
 const isEmpty = (error) => error instanceof Empty && error.name === 'Empty'
 const isFull = (error) => error instanceof Full && error.name === 'Full'
 const isClosed = (error) => error instanceof Error && !(error instanceof Empty) && /closed/i.test(error.message)
+const isShutDown = (error) => error instanceof ShutDown && error.name === 'ShutDown'
+
+/**
+ * How many getters, putters and joiners wait on queue `q` (any kind), in any
+ * thread, sync or async: the counts its wait queues keep in its shared words
+ * (crates/core/src/queue/ring.rs: GETTERS, PUTTERS, JOINERS).
+ */
+function waiters(q) {
+  const words = new Int32Array(binding.NativeQueue.attach(q[Symbol.for('multiproc.share')]().ids[0]).view())
+  return { getters: words[35], putters: words[36], joiners: words[37] }
+}
+
+/** Polls until `predicate()` holds; a generous guard, not a measurement. */
+async function until(predicate, what, limitMs = 30000) {
+  const end = Date.now() + limitMs
+  while (!predicate()) {
+    if (Date.now() > end) assert.fail(`gave up waiting for ${what}`)
+    await sleep(2)
+  }
+}
+
+/** Until `count` threads (or async calls) wait on `q` to get (or put, join). */
+const waiting = (q, count = 1, what = 'getters') => until(() => waiters(q)[what] >= count, `${count} ${what} on the queue`)
 
 /** Every structured-clone kind (and the number/string fast paths). */
 function cloneKinds() {
@@ -112,14 +139,12 @@ test('Queue: get on an empty queue gives Empty when it must not wait or its time
 test('Queue: a timed get/getSync that gets an item before its timeout returns it', T, async () => {
   const q = new Queue()
   const pending = q.get({ timeout: 30000 })
-  await sleep(20)
+  await waiting(q)
   q.putSync('late')
   assert.equal(await pending, 'late')
   await withPool(1, async (pool) => {
-    const started = new Event()
-    const blocked = pool.apply((q, started) => { started.set(); return q.getSync({ timeout: 30000 }) }, [q, started])
-    await started.wait()
-    await sleep(20)
+    const blocked = pool.apply((q) => q.getSync({ timeout: 30000 }), [q])
+    await waiting(q)
     q.putSync('later')
     assert.equal(await blocked, 'later')
   })
@@ -243,9 +268,10 @@ test('Queue: async iteration yields every item until the queue is closed and dra
   for (let i = 0; i < 5; i++) q.putSync(i)
   const seen = []
   const done = (async () => { for await (const item of q) seen.push(item) })()
-  await sleep(20)
+  await waiting(q)
   q.putSync(5)
-  await sleep(20)
+  await until(() => seen.length === 6, 'the iteration to take 5')
+  await waiting(q)
   assert.equal(await settled(done), false, 'iteration waits for more while the queue is open')
   q.putSync(6)
   q.close()
@@ -394,11 +420,9 @@ test('Queue in workers: a queue passed as an argument (bare, in an object, in an
 test('Queue in workers: a worker blocked in getSync is released by a put on the main thread', T, async () => {
   await withPool(2, async (pool) => {
     const q = new Queue()
-    const started = new Event()
-    const blocked = pool.apply((q, started) => { started.set(); return q.getSync() }, [q, started])
-    const awaiting = pool.apply(async ([q], started) => { started.set(); return await q.get() }, [[q], started])
-    await started.wait()
-    await sleep(50)
+    const blocked = pool.apply((q) => q.getSync(), [q])
+    const awaiting = pool.apply(async ([q]) => await q.get(), [[q]])
+    await waiting(q, 2)
     assert.equal(await settled(blocked), false)
     assert.equal(await settled(awaiting), false)
     q.putSync({ hello: 'worker' })
@@ -418,10 +442,8 @@ test('Queue in workers: a main-thread getter is released by a worker put; a work
     assert.equal(await pending, 'from worker')
 
     q.putSync('fills it')
-    const started = new Event()
-    const putting = pool.apply((q, started) => { started.set(); q.putSync('waited'); return q.qsize() }, [q, started])
-    await started.wait()
-    await sleep(50)
+    const putting = pool.apply((q) => { q.putSync('waited'); return q.qsize() }, [q])
+    await waiting(q, 1, 'putters')
     assert.equal(await settled(putting), false, 'the worker waits while the queue is full')
     assert.equal(await q.get(), 'fills it')
     assert.equal(await putting, 1)
@@ -432,13 +454,10 @@ test('Queue in workers: a main-thread getter is released by a worker put; a work
 test('Queue in workers: close() seen from a worker; a worker blocked in getSync is released with an Error by close()', T, async () => {
   await withPool(2, async (pool) => {
     const q = new Queue()
-    const started = new Event()
-    const blocked = pool.apply((q, started) => {
-      started.set()
+    const blocked = pool.apply((q) => {
       try { return q.getSync() } catch (error) { return `${error.name}: ${error.message}` }
-    }, [q, started])
-    await started.wait()
-    await sleep(50)
+    }, [q])
+    await waiting(q)
     q.close()
     assert.match(await blocked, /^Error: .*closed/i)
 
@@ -667,6 +686,183 @@ test('Queue exactly once: 3 producers x 3 consumers of small objects through an 
   }
 })
 
+// =============================================================== shutdown
+
+test('Queue.shutdown(): later puts throw ShutDown; gets drain what is left, then ShutDown; waiting getters and putters are woken with it', T, async () => {
+  for (const maxsize of [0, 2]) {
+    const q = new Queue(maxsize)
+    q.putSync(1)
+    q.putSync({ two: 2 })
+    const empty = new Queue(maxsize)
+    const getting = empty.get()
+    getting.catch(() => {})
+    const blockedSync = new Queue(1)
+    blockedSync.putSync('full')
+    const putting = blockedSync.put('waits')
+    putting.catch(() => {})
+    await waiting(empty)
+    await waiting(blockedSync, 1, 'putters')
+    q.shutdown()
+    empty.shutdown()
+    blockedSync.shutdown()
+    await assert.rejects(getting, isShutDown, 'a getter waiting on the empty queue')
+    await assert.rejects(putting, isShutDown, 'a putter waiting on the full queue')
+    assert.equal(blockedSync.getSync(), 'full', 'not immediate: what was there stays gettable')
+    await assert.rejects(q.put(3), isShutDown)
+    assert.throws(() => q.putSync(3), isShutDown)
+    assert.throws(() => q.putNowait(3), isShutDown)
+    assert.equal(q.qsize(), 2)
+    assert.equal(await q.get(), 1)
+    assert.deepEqual(q.getSync(), { two: 2 })
+    await assert.rejects(q.get(), isShutDown)
+    await assert.rejects(q.get({ timeout: 10 }), isShutDown)
+    assert.throws(() => q.getSync(), isShutDown)
+    assert.throws(() => q.getNowait(), isShutDown)
+    assert.throws(() => q.getSync(), { message: /^Queue is shut down/ })
+    q.close()
+    assert.throws(() => q.getSync(), isShutDown, 'close() after shutdown() does not turn ShutDown into a closed Error')
+  }
+})
+
+test('Queue.shutdown(): async iteration yields what is left, then ends', T, async () => {
+  const q = new Queue()
+  q.putSync('a')
+  q.putSync('b')
+  const seen = []
+  const done = (async () => { for await (const item of q) seen.push(item) })()
+  await waiting(q)
+  q.shutdown()
+  await done
+  assert.deepEqual(seen, ['a', 'b'])
+})
+
+test('Queue.shutdown(true): the queue is emptied at once; waiting putters and getters get ShutDown; JoinableQueue join() returns', T, async () => {
+  const q = new Queue()
+  // Numbers in the ring, then an object and numbers behind it in the channel.
+  for (let i = 0; i < 3000; i++) q.putSync(i % 7 ? i : { i })
+  const full = new Queue(1)
+  full.putSync('full')
+  const putting = full.put('waits')
+  putting.catch(() => {})
+  const empty = new Queue()
+  const getting = empty.get()
+  getting.catch(() => {})
+  await waiting(full, 1, 'putters')
+  await waiting(empty)
+  q.shutdown(true)
+  full.shutdown(true)
+  empty.shutdown(true)
+  assert.equal(q.qsize(), 0)
+  assert.equal(q.empty(), true)
+  assert.throws(() => q.getNowait(), isShutDown)
+  await assert.rejects(q.get(), isShutDown)
+  await assert.rejects(putting, isShutDown)
+  await assert.rejects(getting, isShutDown)
+  assert.throws(() => full.getSync(), isShutDown, 'the item that was there is gone')
+
+  const jq = new JoinableQueue()
+  for (let i = 0; i < 5; i++) jq.putSync(i)
+  const inHand = jq.getSync()
+  const joined = jq.join()
+  await waiting(jq, 1, 'joiners')
+  assert.equal(await settled(joined), false)
+  jq.shutdown(true)
+  await joined
+  jq.joinSync()
+  assert.equal(inHand, 0)
+  jq.taskDone() // the item taken before the shutdown may still be marked done
+  assert.throws(() => q.shutdown('yes'), TypeError)
+})
+
+test('Queue.shutdown in workers and a Process: blocked getSync/get/putSync/joinSync are woken, ShutDown is instanceof on both sides', T, async () => {
+  await withPool(3, async (pool) => {
+    const empty = new Queue()
+    const full = new Queue(1)
+    full.putSync('full')
+    const jq = new JoinableQueue()
+    jq.putSync('unfinished')
+    const calls = [
+      pool.apply(async (q, pkg) => { try { await q.get() } catch (error) { return [error.name, error instanceof require(pkg).ShutDown] } }, [empty, PKG]),
+      pool.apply((q, pkg) => { try { q.putSync('x') } catch (error) { return [error.name, error instanceof require(pkg).ShutDown] } }, [full, PKG]),
+      pool.apply((q) => { q.joinSync(); return 'joined' }, [jq]),
+    ]
+    await waiting(empty)
+    await waiting(full, 1, 'putters')
+    await waiting(jq, 1, 'joiners')
+    empty.shutdown(true)
+    full.shutdown(true)
+    jq.shutdown(true)
+    assert.deepEqual(await Promise.all(calls), [['ShutDown', true], ['ShutDown', true], 'joined'])
+    // Thrown in a worker, it is a ShutDown on main too.
+    await assert.rejects(pool.apply((q) => q.putSync(1), [empty]), isShutDown)
+
+    // A shutdown from a worker wakes a main-thread getter. (Its timeout's timer
+    // keeps the loop turning: a wake sent from another thread to an otherwise
+    // idle loop may come after 'beforeExit', where node:test cancels the test.)
+    const fromWorker = new Queue()
+    const pending = fromWorker.get(30000)
+    pending.catch(() => {})
+    await waiting(fromWorker)
+    await pool.apply((q) => q.shutdown(), [fromWorker])
+    await assert.rejects(pending, isShutDown)
+  })
+  const q = new Queue()
+  const out = new Queue()
+  const p = new Process({
+    target: (q, out, pkg) => { try { q.getSync() } catch (error) { out.putSync([error.name, error instanceof require(pkg).ShutDown]) } },
+    args: [q, out, PKG],
+  })
+  p.start()
+  await waiting(q)
+  q.shutdown()
+  assert.deepEqual(await out.get(30000), ['ShutDown', true])
+  await p.join()
+  assert.equal(p.exitCode, 0)
+})
+
+test('Queue.shutdown racing puts and gets (x20): every put that returned is got exactly once; puts after it throw ShutDown', LONG, async () => {
+  await withPool(2, async (pool) => {
+    for (let round = 0; round < 20; round++) {
+      const maxsize = round % 2 ? 0 : 64
+      const q = new Queue(maxsize)
+      const accepted = new Queue()
+      // Each producer puts numbers and objects until the shutdown refuses one,
+      // and reports which it put.
+      const producers = [0, 1].map((p) => pool.apply(async (q, p, pkg) => {
+        const put = []
+        for (let i = 0; ; i++) {
+          const n = p * 1e7 + i
+          try { await q.put(i % 5 ? n : { n }) } catch (error) {
+            if (!(error instanceof require(pkg).ShutDown)) throw error
+            return put
+          }
+          put.push(n)
+        }
+      }, [q, p, PKG]))
+      const got = []
+      let shut = false
+      for (;;) {
+        let item
+        try { item = await q.get() } catch (error) { assert.ok(isShutDown(error), String(error)); break }
+        got.push(typeof item === 'number' ? item : item.n)
+        if (!shut && got.length >= 500) {
+          q.shutdown()
+          shut = true
+        }
+      }
+      const put = (await Promise.all(producers)).flat()
+      // A put racing the shutdown may land after this getter saw it drained.
+      for (;;) {
+        try { const item = q.getNowait(); got.push(typeof item === 'number' ? item : item.n) } catch (error) { assert.ok(isShutDown(error)); break }
+      }
+      const marks = new Map()
+      for (const n of got) marks.set(n, (marks.get(n) ?? 0) + 1)
+      for (const n of put) assert.equal(marks.get(n), 1, `round ${round}: item ${n} got ${marks.get(n) ?? 0} times`)
+      assert.equal(got.length, put.length, `round ${round}: nothing got that was not put`)
+    }
+  })
+})
+
 // ============================================ terminate and exit by itself
 
 test('pool.terminate() stops workers blocked in getSync / putSync on a full queue / joinSync; the queues stay usable', T, async () => {
@@ -675,19 +871,16 @@ test('pool.terminate() stops workers blocked in getSync / putSync on a full queu
   full.putSync('full')
   const joinable = new JoinableQueue()
   joinable.putSync('unfinished')
-  const started = new Value('i', 0)
   const pool = new Pool(3)
   const calls = [
-    pool.apply((q, started) => { started.add(1); return q.getSync() }, [empty, started]),
-    pool.apply((q, started) => { started.add(1); q.putSync('never') }, [full, started]),
-    pool.apply((q, started) => { started.add(1); q.joinSync() }, [joinable, started]),
+    pool.apply((q) => q.getSync(), [empty]),
+    pool.apply((q) => { q.putSync('never') }, [full]),
+    pool.apply((q) => { q.joinSync() }, [joinable]),
   ]
   const outcomes = Promise.allSettled(calls)
-  for (let i = 0; started.value < 3; i++) {
-    if (i > 6000) assert.fail('the workers did not start')
-    await sleep(5)
-  }
-  await sleep(100)
+  await waiting(empty)
+  await waiting(full, 1, 'putters')
+  await waiting(joinable, 1, 'joiners')
   await pool.terminate()
   assert.deepEqual((await outcomes).map((r) => r.status), ['rejected', 'rejected', 'rejected'])
   empty.putSync('after')
@@ -852,12 +1045,28 @@ test('SimpleQueue: put, get, getSync, empty, close', T, async () => {
   assert.equal(await settled(pending), false)
   q.put('wakes')
   assert.equal(await pending, 'wakes')
+})
+
+test('SimpleQueue: once closed, put, get, getSync and empty throw (items left or not); a waiting getter is woken with the error', T, async () => {
+  const isSimpleClosed = (error) => isClosed(error) && /SimpleQueue is closed/.test(error.message)
+  const q = new SimpleQueue()
   q.put('left')
   q.close()
-  assert.throws(() => q.put('x'), isClosed)
-  assert.equal(q.getSync(), 'left')
-  await assert.rejects(q.get(), isClosed)
-  assert.throws(() => q.getSync(), isClosed)
+  assert.throws(() => q.put('x'), isSimpleClosed)
+  assert.throws(() => q.getSync(), isSimpleClosed, 'not drained: a closed SimpleQueue is unusable, as in Python')
+  await assert.rejects(q.get(), isSimpleClosed)
+  assert.throws(() => q.empty(), isSimpleClosed)
+  q.close()
+  const seen = []
+  for await (const item of q) seen.push(item)
+  assert.deepEqual(seen, [], 'iteration ends once closed')
+
+  const empty = new SimpleQueue()
+  const pending = empty.get()
+  pending.catch(() => {})
+  await waiting(empty)
+  empty.close()
+  await assert.rejects(pending, isSimpleClosed)
 })
 
 test('SimpleQueue in workers: shared as an argument; put in a worker, get on main; a blocked worker getSync is released', T, async () => {
@@ -869,14 +1078,20 @@ test('SimpleQueue in workers: shared as an argument; put in a worker, get on mai
     for (let i = 0; i < 100; i++) got.push(i % 2 ? q.getSync() : await q.get())
     assert.deepEqual(got, Array.from({ length: 100 }, (_, i) => i))
     assert.equal(q.empty(), true)
-    const started = new Event()
-    const blocked = pool.apply((q, started) => { started.set(); return [q.getSync(), q.empty()] }, [q, started])
-    await started.wait()
-    await sleep(50)
+    const blocked = pool.apply((q) => [q.getSync(), q.empty()], [q])
+    await waiting(q)
     q.put('hello')
     assert.deepEqual(await blocked, ['hello', true])
     assert.deepEqual(await pool.apply(async (q) => { try { await q.get(20) } catch (e) { return e.name } }, [q]), 'Empty')
-    await pool.apply((q) => q.close(), [q])
+    // Closed by main while a worker waits in getSync; closed everywhere after.
+    const closing = pool.apply((q) => { try { return q.getSync() } catch (error) { return error.message } }, [q])
+    await waiting(q)
+    q.close()
+    assert.equal(await closing, 'SimpleQueue is closed')
+    const afterClose = await pool.apply((q) => ['empty', 'getSync', 'put'].map((op) => {
+      try { q[op]('x'); return 'no error' } catch (error) { return error.message }
+    }), [q])
+    assert.deepEqual(afterClose, ['SimpleQueue is closed', 'SimpleQueue is closed', 'SimpleQueue is closed'])
     assert.throws(() => q.put(1), isClosed)
   })
 })

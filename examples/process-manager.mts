@@ -39,6 +39,6 @@ const l = manager.list(Array.from({ length: 10 }, (_, i) => i));
 const p = new Process({ target: f, args: [d, l] });
 p.start();
 await p.join();
-console.log(`{${d.entries().map(([k, v]) => `${repr(k)}: ${repr(v)}`).join(', ')}}`);
+console.log(`{${[...d.entries()].map(([k, v]) => `${repr(k)}: ${repr(v)}`).join(', ')}}`);
 console.log(`[${l.toArray().map(repr).join(', ')}]`);
 await manager.shutdown();

@@ -50,6 +50,18 @@ export class Full extends Error {
   }
 }
 
+/**
+ * The queue was shut down (`q.shutdown()`, Python 3.13's `queue.ShutDown`): a
+ * put after it, or a get once nothing is left (at once after
+ * `shutdown(true)`).
+ */
+export class ShutDown extends Error {
+  constructor(message = 'the queue is shut down') {
+    super(message);
+    this.name = 'ShutDown';
+  }
+}
+
 /** `recv` after the other end of the pipe closed and nothing is left. */
 export class EOFError extends Error {
   constructor(message = 'the other end of the pipe is closed and nothing is left to receive') {

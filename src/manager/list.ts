@@ -1,7 +1,9 @@
 import { native, type NativeList } from '../native';
-import { decodeItem, encodeItem } from '../queues/queue';
 import { adoptNative, adopting, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
 import { describe } from '../task_function';
+import { decodeValue, encodeValue, encodeValues } from './stored';
+
+const MISSING = 1;
 
 function index(i: unknown, where: string): number {
   if (!Number.isInteger(i)) throw new TypeError(`${where}: index must be an integer, got ${describe(i)}`);
@@ -21,9 +23,14 @@ export interface SortOptions<T> {
 /**
  * `manager.list()`: a list living in the native core, shared by every thread;
  * each operation is atomic (`sort` retries if the list changed meanwhile).
- * Values read out of it are copies. Equality (`index`, `count`, `remove`)
- * compares numbers by value (0 equals -0) and other values by their
- * serialized form.
+ * Values read out of it are copies; a value may hold shared objects and
+ * proxies, kept alive while stored and read back as live handles. Equality
+ * (`index`, `count`, `remove`) compares numbers by value (0 equals -0) and
+ * other values by their serialized form (a shared object by identity).
+ *
+ * `for..of` reads the live list as it goes, by index, as a Python list
+ * iterator does: items pushed during the iteration are seen; removing an item
+ * before the cursor shifts the rest down, so the next one is skipped.
  */
 export class ListProxy<T = unknown> implements Shareable {
   readonly #native: NativeList;
@@ -39,12 +46,15 @@ export class ListProxy<T = unknown> implements Shareable {
   }
 
   get(i: number): T {
-    return decodeItem(this.#native.get(index(i, 'ListProxy.get'))) as T;
+    const taken = this.#native.get(index(i, 'ListProxy.get'));
+    if (taken.status === MISSING) throw new Error(`list index ${i} out of range`);
+    return decodeValue(taken) as T;
   }
 
   set(i: number, value: T): void {
-    const { format, payload } = encodeItem(value, 'ListProxy.set');
-    this.#native.set(index(i, 'ListProxy.set'), format, payload);
+    const at = index(i, 'ListProxy.set');
+    const { format, payload, ids } = encodeValue(value, 'ListProxy.set');
+    this.#native.set(at, format, payload, ids);
   }
 
   push(...items: T[]): number {
@@ -53,42 +63,41 @@ export class ListProxy<T = unknown> implements Shareable {
 
   /** Appends every item in one atomic step; returns the new length. */
   extend(items: Iterable<T>): number {
-    const formats: number[] = [];
-    const payloads: Uint8Array[] = [];
-    for (const item of items) {
-      const { format, payload } = encodeItem(item, 'ListProxy.extend');
-      formats.push(format);
-      payloads.push(payload);
-    }
-    return this.#native.extend(formats, payloads);
+    const { formats, payloads, shared } = encodeValues(items, 'ListProxy.extend');
+    return this.#native.extend(formats, payloads, shared);
   }
 
   pop(i = -1): T {
-    return decodeItem(this.#native.pop(index(i, 'ListProxy.pop'))) as T;
+    return decodeValue(this.#native.pop(index(i, 'ListProxy.pop'))) as T;
   }
 
   insert(i: number, value: T): void {
-    const { format, payload } = encodeItem(value, 'ListProxy.insert');
-    this.#native.insert(index(i, 'ListProxy.insert'), format, payload);
+    const at = index(i, 'ListProxy.insert');
+    const { format, payload, ids } = encodeValue(value, 'ListProxy.insert');
+    this.#native.insert(at, format, payload, ids);
   }
 
   /** Removes the first item equal to `value`; throws if there is none. */
   remove(value: T): void {
-    const { format, payload } = encodeItem(value, 'ListProxy.remove');
+    const { format, payload } = encodeValue(value, 'ListProxy.remove');
     if (!this.#native.remove(format, payload)) throw new Error(`ListProxy.remove(x): x not in list`);
   }
 
   /** Index of the first item equal to `value`; throws if there is none. */
   index(value: T): number {
-    const { format, payload } = encodeItem(value, 'ListProxy.index');
+    const { format, payload } = encodeValue(value, 'ListProxy.index');
     const at = this.#native.indexOf(format, payload);
     if (at < 0) throw new Error(`ListProxy.index(x): x not in list`);
     return at;
   }
 
   count(value: T): number {
-    const { format, payload } = encodeItem(value, 'ListProxy.count');
+    const { format, payload } = encodeValue(value, 'ListProxy.count');
     return this.#native.count(format, payload);
+  }
+
+  clear(): void {
+    this.#native.clear();
   }
 
   reverse(): void {
@@ -100,15 +109,10 @@ export class ListProxy<T = unknown> implements Shareable {
     const key = options.key ?? ((item: T) => item);
     for (;;) {
       const { version, items } = this.#native.snapshot();
-      const decorated = items.map((taken) => {
-        const value = decodeItem(taken) as T;
-        return { key: key(value), taken };
-      });
+      const decorated = items.map((taken, at) => ({ key: key(decodeValue(taken) as T), at }));
       decorated.sort((a, b) => pythonOrder(a.key, b.key) * (options.reverse ? -1 : 1));
-      const sorted = decorated.map((d) => d.taken);
-      const formats = sorted.map((t) => t.format);
-      const payloads = sorted.map((t) => encodeItem(decodeItem(t), 'ListProxy.sort').payload);
-      if (this.#native.replaceIf(version, formats, payloads)) return;
+      // The stored values move as they are: no re-encoding.
+      if (this.#native.reorderIf(version, decorated.map((d) => d.at))) return;
     }
   }
 
@@ -116,12 +120,18 @@ export class ListProxy<T = unknown> implements Shareable {
     return this.toArray().slice(start, end);
   }
 
+  /** A copy of every item, taken in one atomic step. */
   toArray(): T[] {
-    return this.#native.snapshot().items.map((taken) => decodeItem(taken) as T);
+    return this.#native.snapshot().items.map((taken) => decodeValue(taken) as T);
   }
 
-  [Symbol.iterator](): IterableIterator<T> {
-    return this.toArray()[Symbol.iterator]();
+  /** Reads the live list by index (see the class comment). */
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = 0; ; i++) {
+      const taken = this.#native.get(i);
+      if (taken.status === MISSING) return;
+      yield decodeValue(taken) as T;
+    }
   }
 
   /** @internal */

@@ -18,7 +18,7 @@ export function makeNamespace(dict: DictProxy<string, unknown>): Namespace {
     },
     has: (_target, property) => typeof property === 'string' && dict.has(property),
     deleteProperty: (_target, property) => typeof property === 'string' && dict.delete(property),
-    ownKeys: () => dict.keys(),
+    ownKeys: () => [...dict.keys()],
     getOwnPropertyDescriptor: (_target, property) => {
       if (typeof property !== 'string' || !dict.has(property)) return undefined;
       return { value: dict.get(property), writable: true, enumerable: true, configurable: true };

@@ -1,5 +1,5 @@
 import { serialize, deserialize } from 'node:v8';
-import { Empty, Full } from '../errors';
+import { Empty, Full, ShutDown } from '../errors';
 import { native, type NativeQueue, type QueueTake } from '../native';
 import { adoptNative, adopting, isShareable, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
 import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from '../sync/waiting';
@@ -11,7 +11,8 @@ import { kReady, kWhenReady, type Waitable } from './wait';
 const NO_OPTIONS: BlockingOptions = {};
 const DONE = 0;
 const WOULD_WAIT = 1;
-const CLOSED = 2;
+// 2: closed.
+const SHUT_DOWN = 3;
 
 /** Time left of `timeout` (ms) from now, on each call; undefined: no limit. */
 function timeLeft(timeout: number | undefined): () => number | undefined {
@@ -22,6 +23,11 @@ function timeLeft(timeout: number | undefined): () => number | undefined {
 
 export function closedError(kind: string): Error {
   return new Error(`${kind} is closed`);
+}
+
+/** The error for a put or get refused with `status` (closed or SHUT_DOWN). */
+function ended(status: number, kind: string): Error {
+  return status === SHUT_DOWN ? new ShutDown(`${kind} is shut down`) : closedError(kind);
 }
 
 // Item encodings: numbers and strings skip v8.serialize (the common case of
@@ -44,7 +50,7 @@ export function encodeItem(item: unknown, where: string): { format: number; payl
     throw new TypeError(`${where}: shared objects (locks, values, queues) cannot be put on a queue; pass them to the task or Process as arguments`);
   }
   // Nested ones too: an item is copied, and a copy of a shared object is not it.
-  assertCloneable(item, 'item', `cannot be put on a queue, sent through a pipe or stored in a proxy (${where})`);
+  assertCloneable(item, 'item', `cannot be put on a queue or sent through a pipe (${where})`);
   return { format: STRUCTURED, payload: serialize(item) };
 }
 
@@ -53,6 +59,20 @@ export function decodeItem(taken: QueueTake): unknown {
   if (taken.format === STRING) return taken.text;
   if (taken.format === BYTES) return taken.payload;
   return deserialize(taken.payload!);
+}
+
+/** Yields what `get` gives until it fails once `ended()` holds. */
+async function* itemsUntil<T>(get: () => Promise<T>, ended: () => boolean): AsyncGenerator<T, void, undefined> {
+  for (;;) {
+    let item: T;
+    try {
+      item = await get();
+    } catch (error) {
+      if (ended()) return;
+      throw error;
+    }
+    yield item;
+  }
 }
 
 /**
@@ -97,7 +117,7 @@ export class Queue<T = unknown> implements Shareable, Waitable {
     for (;;) {
       const status = this.native.tryPut(format, payload);
       if (status === DONE) return deliverPendingWakes();
-      if (status === CLOSED) throw closedError(name);
+      if (status !== WOULD_WAIT) throw ended(status, name);
       const outcome = await waitAsync(
         {
           start: (waker, token) => this.native.waitNotFull(waker, token),
@@ -109,8 +129,8 @@ export class Queue<T = unknown> implements Shareable, Waitable {
       );
       if (outcome === Outcome.TimedOut) {
         const last = this.native.tryPut(format, payload);
-        if (last === CLOSED) throw closedError(name);
-        if (last !== DONE) throw new Full();
+        if (last === WOULD_WAIT) throw new Full();
+        if (last !== DONE) throw ended(last, name);
         return;
       }
     }
@@ -125,8 +145,8 @@ export class Queue<T = unknown> implements Shareable, Waitable {
     if (status === WOULD_WAIT && block !== false) {
       waitSync((ms) => (status = this.native.putSlice(format, payload, ms)) !== WOULD_WAIT, timeout);
     }
-    if (status === CLOSED) throw closedError(name);
     if (status === WOULD_WAIT) throw new Full();
+    if (status !== DONE) throw ended(status, name);
     deliverPendingWakes();
   }
 
@@ -134,7 +154,10 @@ export class Queue<T = unknown> implements Shareable, Waitable {
     this.putSync(item, { block: false });
   }
 
-  /** The next item; rejects with Empty after `timeout`, or once closed and drained. */
+  /**
+   * The next item; rejects with Empty after `timeout`, or once closed (an
+   * Error) or shut down (ShutDown) and drained.
+   */
   async get(options?: number | WaitOptions): Promise<T> {
     const name = this.constructor.name;
     const parsed = waitOptions(options, `${name}.get`);
@@ -177,7 +200,7 @@ export class Queue<T = unknown> implements Shareable, Waitable {
   }
 
   #item(taken: QueueTake): T {
-    if (taken.status === CLOSED) throw closedError(this.constructor.name);
+    if (taken.status !== DONE) throw ended(taken.status, this.constructor.name);
     // Taking an item may have woken a putter waiting for room in this thread.
     deliverPendingWakes();
     return decodeItem(taken) as T;
@@ -201,18 +224,25 @@ export class Queue<T = unknown> implements Shareable, Waitable {
     deliverPendingWakes();
   }
 
-  /** Yields items until the queue is closed and drained. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    for (;;) {
-      let item: T;
-      try {
-        item = await this.get();
-      } catch (error) {
-        if (this.native.isClosed() && this.native.isEmpty()) return;
-        throw error;
-      }
-      yield item;
+  /**
+   * Python 3.13's `shutdown`: later puts throw ShutDown; gets drain what is
+   * left, then throw ShutDown, and a getter waiting on the empty queue is woken
+   * with it. With `immediate` the queue is emptied at once and every waiting
+   * getter and putter is woken with ShutDown; a JoinableQueue's unfinished
+   * count is dropped, so `join()` returns (and items already taken may still
+   * be marked done). A put racing the shutdown may still land, as with close().
+   */
+  shutdown(immediate = false): void {
+    if (typeof immediate !== 'boolean') {
+      throw new TypeError(`${this.constructor.name}.shutdown(immediate): immediate must be a boolean, got ${describe(immediate)}`);
     }
+    this.native.shutdown(immediate);
+    deliverPendingWakes();
+  }
+
+  /** Yields items until the queue is closed or shut down, and drained. */
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    return itemsUntil(() => this.get(), () => this.native.isClosed() && this.native.isEmpty());
   }
 
   [kShare](): ShareRecord {
@@ -266,37 +296,54 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   }
 }
 
-/** Python's `SimpleQueue`: unbounded; put never waits. */
+/** The queue behind a SimpleQueue (so named in its error messages). */
+const SimpleCore = class SimpleQueue<T> extends Queue<T> {
+  isClosed(): boolean {
+    return this.native.isClosed();
+  }
+};
+
+/**
+ * Python's `SimpleQueue`: unbounded; put never waits. Once closed (by any
+ * thread), `put`, `get`, `getSync` and `empty` throw, as Python's do on a
+ * closed handle; a getter waiting when it closes is woken with that error.
+ */
 export class SimpleQueue<T = unknown> implements Shareable, Waitable {
-  readonly #queue: Queue<T>;
+  readonly #queue: InstanceType<typeof SimpleCore<T>>;
 
   constructor() {
     const adopted = adoptNative<NativeQueue>();
-    this.#queue = adopted ? adopting(adopted, () => new Queue<T>()) : new Queue<T>();
+    this.#queue = adopted ? adopting(adopted, () => new SimpleCore<T>()) : new SimpleCore<T>();
+  }
+
+  #open(): InstanceType<typeof SimpleCore<T>> {
+    if (this.#queue.isClosed()) throw closedError('SimpleQueue');
+    return this.#queue;
   }
 
   put(item: T): void {
-    this.#queue.putSync(item);
+    this.#open().putSync(item);
   }
 
-  get(options?: number | WaitOptions): Promise<T> {
-    return this.#queue.get(options);
+  async get(options?: number | WaitOptions): Promise<T> {
+    return this.#open().get(options);
   }
 
   getSync(options?: BlockingOptions): T {
-    return this.#queue.getSync(options);
+    return this.#open().getSync(options);
   }
 
   empty(): boolean {
-    return this.#queue.empty();
+    return this.#open().empty();
   }
 
   close(): void {
     this.#queue.close();
   }
 
+  /** Yields items until the queue is closed. */
   [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    return this.#queue[Symbol.asyncIterator]();
+    return itemsUntil(() => this.get(), () => this.#queue.isClosed());
   }
 
   [kShare](): ShareRecord {

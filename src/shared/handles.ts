@@ -81,70 +81,87 @@ export function adoptNative<T>(): T | undefined {
   return taken;
 }
 
-/**
- * A copy of `value` with every shared object replaced by its marker, or
- * `value` itself when it holds none. Only containers structured clone walks
- * (plain objects, arrays, Maps, Sets) are searched.
- */
-export function replaceShared(value: unknown, found: ShareRecord[]): unknown {
+/** Whether `value` holds a shared object, in the containers structured clone walks. */
+function holdsShared(value: unknown, seen: Set<object>): boolean {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return false;
+  seen.add(value);
+  if (isShareable(value)) return true;
+  if (Array.isArray(value) || value instanceof Set) {
+    for (const item of value) if (holdsShared(item, seen)) return true;
+    return false;
+  }
+  if (value instanceof Map) {
+    for (const [k, v] of value) if (holdsShared(k, seen) || holdsShared(v, seen)) return true;
+    return false;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  return Object.values(value).some((item) => holdsShared(item, seen));
+}
+
+/** A copy of `value` with markers for shared objects; `copies` keeps cycles and shared references. */
+function withMarkers(value: unknown, found: ShareRecord[], copies: Map<object, unknown>): unknown {
   if (typeof value !== 'object' || value === null) return value;
+  if (copies.has(value)) return copies.get(value);
   if (isShareable(value)) {
     const record = value[kShare]();
     found.push(record);
-    return { [MARKER]: record };
+    const marker = { [MARKER]: record };
+    copies.set(value, marker);
+    return marker;
   }
   if (Array.isArray(value)) {
-    let copy: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const item = replaceShared(value[i], found);
-      if (item !== value[i]) (copy ??= value.slice())[i] = item;
-    }
-    return copy ?? value;
+    const copy: unknown[] = new Array(value.length);
+    copies.set(value, copy);
+    for (let i = 0; i < value.length; i++) if (i in value) copy[i] = withMarkers(value[i], found, copies);
+    return copy;
   }
   if (value instanceof Map) {
-    let changed = false;
-    const entries = [...value].map(([k, v]) => {
-      const entry = [replaceShared(k, found), replaceShared(v, found)] as const;
-      changed ||= entry[0] !== k || entry[1] !== v;
-      return entry;
-    });
-    return changed ? new Map(entries) : value;
+    const copy = new Map();
+    copies.set(value, copy);
+    for (const [k, v] of value) copy.set(withMarkers(k, found, copies), withMarkers(v, found, copies));
+    return copy;
   }
   if (value instanceof Set) {
-    let changed = false;
-    const items = [...value].map((item) => {
-      const replaced = replaceShared(item, found);
-      changed ||= replaced !== item;
-      return replaced;
-    });
-    return changed ? new Set(items) : value;
+    const copy = new Set();
+    copies.set(value, copy);
+    for (const item of value) copy.add(withMarkers(item, found, copies));
+    return copy;
   }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return value;
-  let copy: Record<string, unknown> | undefined;
-  for (const key of Object.keys(value)) {
-    const item = (value as Record<string, unknown>)[key];
-    const replaced = replaceShared(item, found);
-    if (replaced !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = replaced;
-  }
-  return copy ?? value;
+  const copy: Record<string, unknown> = Object.create(proto);
+  copies.set(value, copy);
+  for (const key of Object.keys(value)) copy[key] = withMarkers((value as Record<string, unknown>)[key], found, copies);
+  return copy;
+}
+
+/**
+ * A copy of `value` with every shared object replaced by its marker, or
+ * `value` itself when it holds none. Only containers structured clone walks
+ * (plain objects, arrays, Maps, Sets) are searched; cycles are kept.
+ */
+export function replaceShared(value: unknown, found: ShareRecord[]): unknown {
+  return holdsShared(value, new Set()) ? withMarkers(value, found, new Map()) : value;
 }
 
 /** Undoes `replaceShared` in the receiving thread, in place. */
-export function reviveShared(value: unknown): unknown {
+export function reviveShared(value: unknown, revived = new Map<object, unknown>()): unknown {
   if (typeof value !== 'object' || value === null) return value;
+  if (revived.has(value)) return revived.get(value);
+  revived.set(value, value);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = reviveShared(value[i]);
+    for (let i = 0; i < value.length; i++) value[i] = reviveShared(value[i], revived);
     return value;
   }
   if (value instanceof Map) {
-    const entries = [...value].map(([k, v]) => [reviveShared(k), reviveShared(v)] as const);
+    const entries = [...value].map(([k, v]) => [reviveShared(k, revived), reviveShared(v, revived)] as const);
     value.clear();
     for (const [k, v] of entries) value.set(k, v);
     return value;
   }
   if (value instanceof Set) {
-    const items = [...value].map(reviveShared);
+    const items = [...value].map((item) => reviveShared(item, revived));
     value.clear();
     for (const item of items) value.add(item);
     return value;
@@ -152,7 +169,11 @@ export function reviveShared(value: unknown): unknown {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return value;
   const record = (value as Record<string, unknown>)[MARKER];
-  if (record !== undefined) return revive(record as ShareRecord);
-  for (const key of Object.keys(value)) (value as Record<string, unknown>)[key] = reviveShared((value as Record<string, unknown>)[key]);
+  if (record !== undefined) {
+    const live = revive(record as ShareRecord);
+    revived.set(value, live);
+    return live;
+  }
+  for (const key of Object.keys(value)) (value as Record<string, unknown>)[key] = reviveShared((value as Record<string, unknown>)[key], revived);
   return value;
 }

@@ -1,31 +1,42 @@
 use std::sync::Arc;
 
 use multiproc_core::queue::{Item, Queue, QueueError, NUMBER};
+use multiproc_core::Shared;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::shared::{self, AsyncWaker};
 
-/// `status` of a put or get: 0 done, 1 full (put) or empty (get), 2 closed.
+/// `status` of a put or get: 0 done, 1 full (put) or empty (get), 2 closed,
+/// 3 shut down.
 /// Small items come back as a number or string directly (formats 1 and 2 of
 /// src/queues/queue.ts), sparing an external buffer per item.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct QueueTake {
   pub status: u32,
   pub format: u32,
   pub payload: Option<Buffer>,
   pub number: Option<f64>,
   pub text: Option<String>,
+  /// A value read from a manager dict or list: the shared objects it refers
+  /// to, alive while JS attaches to them (a finalizer runs in a later turn of
+  /// the event loop at the earliest), even if another thread removes it.
+  #[napi(ts_type = "unknown")]
+  pub keep: Option<External<Vec<Shared>>>,
 }
 
 const TEXT: u8 = 2;
 
-fn put_status(result: std::result::Result<(), QueueError>) -> u32 {
-  match result {
-    Ok(()) => 0,
-    Err(QueueError::Full(_) | QueueError::Empty) => 1,
-    Err(QueueError::Closed) => 2,
+fn status(error: &QueueError) -> u32 {
+  match error {
+    QueueError::Full(_) | QueueError::Empty => 1,
+    QueueError::Closed => 2,
+    QueueError::ShutDown => 3,
   }
+}
+
+fn put_status(result: std::result::Result<(), QueueError>) -> u32 {
+  result.map_or_else(|error| status(&error), |()| 0)
 }
 
 /// A received item as JS sees it (see [`QueueTake`]).
@@ -36,6 +47,7 @@ pub fn taken(item: Item) -> QueueTake {
     payload: None,
     number: None,
     text: None,
+    keep: None,
   };
   match item.format {
     NUMBER if item.bytes.len() == 8 => {
@@ -50,7 +62,7 @@ pub fn taken(item: Item) -> QueueTake {
   taken
 }
 
-/// No item: `status` 1 (empty, missing) or 2 (closed, end of file).
+/// No item: `status` 1 (empty, missing), 2 (closed, end of file) or 3 (shut down).
 pub fn nothing(status: u32) -> QueueTake {
   QueueTake {
     status,
@@ -58,6 +70,7 @@ pub fn nothing(status: u32) -> QueueTake {
     payload: None,
     number: None,
     text: None,
+    keep: None,
   }
 }
 
@@ -71,8 +84,7 @@ pub fn item(format: u32, payload: &[u8]) -> Item {
 fn take(result: std::result::Result<Item, QueueError>) -> QueueTake {
   match result {
     Ok(item) => taken(item),
-    Err(QueueError::Closed) => nothing(2),
-    Err(_) => nothing(1),
+    Err(error) => nothing(status(&error)),
   }
 }
 
@@ -189,6 +201,12 @@ impl NativeQueue {
   #[napi]
   pub fn close(&self) {
     self.inner.close();
+  }
+
+  /// Python 3.13's `Queue.shutdown` (see the core's `Queue::shutdown`).
+  #[napi]
+  pub fn shutdown(&self, immediate: bool) {
+    self.inner.shutdown(immediate);
   }
 
   /// False when called more often than items were put.

@@ -8,7 +8,7 @@ use std::time::Instant;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender, TrySendError};
 use parking_lot::Mutex;
 
-use ring::{Ring, CLOSED, GETTERS, IN_CHANNEL, RING_SLOTS, UNFINISHED};
+use ring::{Ring, CLOSED, GETTERS, IN_CHANNEL, JOINERS, PUTTERS, RING_SLOTS, UNFINISHED};
 
 use crate::sync::{AsyncCallback, Outcome, Parked, Started, WaitQueue};
 use crate::SharedMemory;
@@ -51,6 +51,20 @@ pub enum QueueError {
   Empty,
   /// The queue is closed (for `get`: and drained).
   Closed,
+  /// The queue is shut down (for `get`: and drained), Python 3.13's `ShutDown`.
+  ShutDown,
+}
+
+/// Where a queue is in its life, kept in the `CLOSED` word JS reads too. It
+/// only moves forward: a shut-down queue that is closed stays shut down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(i32)]
+pub enum State {
+  Open = 0,
+  Closed = 1,
+  ShutDown = 2,
+  /// `shutdown(immediate)`: emptied, and the unfinished count dropped.
+  ShutDownNow = 3,
 }
 
 /// Python's `multiprocessing.Queue` (and `JoinableQueue`, `SimpleQueue`): a
@@ -107,10 +121,10 @@ impl Queue {
       rx,
       maxsize,
       not_empty: WaitQueue::counting_in(ring.memory().clone(), GETTERS),
+      not_full: WaitQueue::counting_in(ring.memory().clone(), PUTTERS),
+      all_done: WaitQueue::counting_in(ring.memory().clone(), JOINERS),
       ring,
       front: Mutex::new(None),
-      not_full: WaitQueue::new(),
-      all_done: WaitQueue::new(),
     }
   }
 
@@ -135,8 +149,26 @@ impl Queue {
     self.maxsize != 0 && self.rx.len() >= self.maxsize
   }
 
+  /// Closed or shut down: puts are refused, gets drain what is left.
   pub fn is_closed(&self) -> bool {
-    self.ring.word(CLOSED).load(SeqCst) != 0
+    self.state() != State::Open
+  }
+
+  pub fn state(&self) -> State {
+    match self.ring.word(CLOSED).load(SeqCst) {
+      0 => State::Open,
+      1 => State::Closed,
+      2 => State::ShutDown,
+      _ => State::ShutDownNow,
+    }
+  }
+
+  /// The error for a put refused, or a get with nothing left, once not open.
+  fn ended(&self) -> QueueError {
+    match self.state() {
+      State::Open | State::Closed => QueueError::Closed,
+      State::ShutDown | State::ShutDownNow => QueueError::ShutDown,
+    }
   }
 
   fn unfinished_count(&self) -> &AtomicI32 {
@@ -149,7 +181,7 @@ impl Queue {
 
   pub fn try_put(&self, item: Item) -> Result<(), QueueError> {
     if self.is_closed() {
-      return Err(QueueError::Closed);
+      return Err(self.ended());
     }
     // Counted before a getter can take it (and `task_done` it).
     let count_in = || {
@@ -239,7 +271,7 @@ impl Queue {
 
   fn nothing(&self) -> QueueError {
     if self.is_closed() {
-      QueueError::Closed
+      self.ended()
     } else {
       QueueError::Empty
     }
@@ -324,20 +356,61 @@ impl Queue {
 
   /// Later puts fail; gets drain what is left, then fail. Wakes everyone.
   pub fn close(&self) {
-    self
-      .not_empty
-      .wake_all(|| self.ring.word(CLOSED).store(1, SeqCst), Outcome::Woken);
+    self.end(State::Closed);
+  }
+
+  /// Python 3.13's `shutdown`: as `close`, failing with `ShutDown`. With
+  /// `immediate` the items left are discarded and the unfinished count is
+  /// dropped, so every getter, putter and joiner is woken to `ShutDown` (or,
+  /// for `join`, returns).
+  ///
+  /// A put that saw the queue open just before can still land after the
+  /// emptying (its item stays for a later get), as with `close`.
+  pub fn shutdown(&self, immediate: bool) {
+    self.end(if immediate {
+      State::ShutDownNow
+    } else {
+      State::ShutDown
+    });
+  }
+
+  fn end(&self, state: State) {
+    // Under `not_empty`'s lock: a getter deciding to wait sees the new state.
+    self.not_empty.wake_all(
+      || {
+        self.ring.word(CLOSED).fetch_max(state as i32, SeqCst);
+      },
+      Outcome::Woken,
+    );
+    if state == State::ShutDownNow {
+      self.discard();
+      self
+        .all_done
+        .wake_all(|| self.unfinished_count().store(0, SeqCst), Outcome::Woken);
+    }
     self.not_full.wake_all(|| {}, Outcome::Woken);
   }
 
+  /// Empties the queue (its getters may be taking items meanwhile).
+  fn discard(&self) {
+    while self.ring.try_pop().is_some() {}
+    let mut front = self.front.lock();
+    let mut taken = i32::from(front.take().is_some());
+    while self.rx.try_recv().is_ok() {
+      taken += 1;
+    }
+    self.in_channel().fetch_sub(taken, SeqCst);
+  }
+
   /// JoinableQueue: one item fully processed. False if called more often than
-  /// items were put (nothing changes then).
+  /// items were put (nothing changes then); after `shutdown(immediate)`, which
+  /// dropped the count, the items still in hand may be marked done.
   pub fn task_done(&self) -> bool {
     let unfinished = self.unfinished_count();
     let mut current = unfinished.load(SeqCst);
     loop {
       if current <= 0 {
-        return false;
+        return self.state() == State::ShutDownNow;
       }
       match unfinished.compare_exchange(current, current - 1, SeqCst, SeqCst) {
         Ok(_) => break,
@@ -562,6 +635,71 @@ mod tests {
     assert_eq!(queue.try_put(item(2)), Err(QueueError::Closed));
     assert_eq!(queue.try_get(), Ok(item(1)));
     assert_eq!(queue.get_until(far()), Err(QueueError::Closed));
+  }
+
+  #[test]
+  fn shutdown_drains_then_fails_with_shut_down() {
+    let queue = Queue::new(0);
+    queue.try_put(Item::number(1.0)).unwrap();
+    queue.try_put(item(2)).unwrap();
+    queue.shutdown(false);
+    assert_eq!(queue.try_put(item(3)), Err(QueueError::ShutDown));
+    assert_eq!(queue.try_get(), Ok(Item::number(1.0)));
+    assert_eq!(queue.try_get(), Ok(item(2)));
+    assert_eq!(queue.get_until(far()), Err(QueueError::ShutDown));
+    // Closing later does not turn ShutDown into Closed.
+    queue.close();
+    assert_eq!(queue.try_get(), Err(QueueError::ShutDown));
+  }
+
+  /// Ring, channel and `front` are all emptied; the joiner returns and the
+  /// items still in hand may be marked done.
+  #[test]
+  fn shutdown_immediate_discards_everything_and_releases_join() {
+    let queue = Queue::new(0);
+    for i in 0..(RING_SLOTS as u32 + 10) {
+      queue.try_put(Item::number(f64::from(i))).unwrap();
+    }
+    queue.try_put(item(1)).unwrap();
+    // Leaves a refill's leftover in `front`.
+    assert_eq!(queue.try_get(), Ok(Item::number(0.0)));
+    assert!(!queue.join_until(Instant::now()));
+    queue.shutdown(true);
+    assert!(queue.is_empty());
+    assert_eq!(queue.len(), 0);
+    assert_eq!(queue.try_get(), Err(QueueError::ShutDown));
+    assert!(queue.join_until(Instant::now()));
+    assert!(queue.task_done(), "the item taken before the shutdown");
+  }
+
+  /// A getter parked on an empty queue, and a putter on a full one, are woken
+  /// with ShutDown, 20 times over.
+  #[test]
+  fn shutdown_wakes_blocked_getters_and_putters() {
+    for round in 0..20 {
+      let empty = Queue::new(0);
+      let full = Queue::new(1);
+      full.try_put(item(0)).unwrap();
+      std::thread::scope(|s| {
+        let getter = s.spawn(|| empty.get_until(far()));
+        let putter = s.spawn(|| full.put_until(item(1), far()));
+        while empty.not_empty.is_empty() || full.not_full.is_empty() {
+          std::thread::yield_now();
+        }
+        let immediate = round % 2 == 1;
+        empty.shutdown(immediate);
+        full.shutdown(immediate);
+        assert_eq!(getter.join().unwrap(), Err(QueueError::ShutDown));
+        assert_eq!(putter.join().unwrap(), Err(QueueError::ShutDown));
+      });
+      // Not immediate: the item already there is still got.
+      let left = full.try_get();
+      if round % 2 == 1 {
+        assert_eq!(left, Err(QueueError::ShutDown));
+      } else {
+        assert_eq!(left, Ok(item(0)));
+      }
+    }
   }
 
   #[test]

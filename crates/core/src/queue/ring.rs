@@ -20,7 +20,8 @@ pub const UNFINISHED: usize = 1;
 pub const TAIL: usize = 16;
 /// Slots in the ring (a power of two; 0: no ring).
 pub const CAPACITY: usize = 32;
-/// Non-zero once the queue is closed.
+/// The queue's [`State`](super::State): non-zero once it is closed or shut
+/// down, and puts are refused.
 pub const CLOSED: usize = 33;
 /// Items in the queue's channel: while there are any, puts go there too, so
 /// that the items of one producer stay in order.
@@ -28,6 +29,11 @@ pub const IN_CHANNEL: usize = 34;
 /// Getters waiting (the `not_empty` wait queue's count): a producer that
 /// finds 0 after publishing an item has nobody to wake.
 pub const GETTERS: usize = 35;
+/// Putters waiting for room, and joiners waiting for every item to be done
+/// (the `not_full` and `all_done` counts): what a thread can read to know
+/// another is waiting.
+pub const PUTTERS: usize = 36;
+pub const JOINERS: usize = 37;
 /// First slot: slot `i` is 4 words, its sequence word then a float64 at
 /// words 2..4 of it.
 pub const SLOTS: usize = 48;
