@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { assertExited, childScripts } from './helpers.mjs'
 
 const packageUrl = new URL('../index.mjs', import.meta.url).href
 const packageCjs = new URL('../index.js', import.meta.url)
@@ -249,4 +250,24 @@ console.log(JSON.stringify(seen))
 `)
   assertExitedCleanly(result)
   assert.deepEqual(lines(result.stdout), ['[0,2,4,6,8]'])
+})
+
+// A worker's ev.set() sends its wake to the main thread just before its task
+// finishes; the pool then goes idle, and the loop used to run dry before the
+// wake arrived: 'beforeExit' fired mid-script and closed the pool.
+test('a wake sent by a task just before it finished arrives before the loop runs dry', { timeout: 60000 }, async () => {
+  const runChild = childScripts(after)
+  assertExited(await runChild(`
+let early = 0
+process.on('beforeExit', () => early++)
+const pool = new Pool(2)
+const ev = new Event()
+for (let round = 0; round < 30; round++) {
+  const woken = ev.wait()
+  await pool.apply((ev) => ev.set(), [ev])
+  await woken
+  ev.clear()
+}
+console.log(early, await pool.apply((x) => x + 1, [1]))
+`), '0 2')
 })

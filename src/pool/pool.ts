@@ -17,6 +17,7 @@ import {
 } from './options';
 import { WorkerSet } from './worker_set';
 import { blockedFlag } from '../worker/stdio';
+import { deliverPendingWakes } from '../sync/waiting';
 
 type Fn<A extends unknown[] = any[], R = any> = (...args: A) => R;
 /** A task function taking `A` and producing `R` (awaited), inline or by module. */
@@ -87,7 +88,13 @@ export class Pool {
     this.processes = resolved.processes;
     this.#applyBatch = resolved.maxTasksPerChild > 0 ? 1 : MAX_APPLY_BATCH;
     this.#dispatcher = new Dispatcher(this.processes, {
-      onBusyChange: (busy) => this.#workers?.setRef(busy),
+      onBusyChange: (busy) => {
+        // A task may have woken one of this thread's async waiters (ev.set()
+        // in a worker) just before it finished: that wake is still on its
+        // way, and the loop must not run dry before it arrives.
+        if (!busy) deliverPendingWakes();
+        this.#workers?.setRef(busy);
+      },
       onRunawayJob: (slot) => this.#workers.stop(slot),
     });
     let initializer;
