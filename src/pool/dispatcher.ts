@@ -18,6 +18,8 @@ export interface DispatcherEvents {
   onBusyChange(busy: boolean): void;
   /** The worker of `slot` runs an aborted job: stop it (it takes no other job). */
   onRunawayJob(slot: number): void;
+  /** Resolves once the workers' output written so far has been printed here (see WorkerSet). */
+  outputWritten(): Promise<void> | undefined;
 }
 
 /** How many finished jobs one native call hands back. */
@@ -150,6 +152,10 @@ export class Dispatcher {
         const seen = Atomics.load(this.bell, RESULT_BELL);
         const finished = this.core.drain(DRAIN_BATCH);
         if (finished.length > 0) {
+          // Node acknowledges a worker's output before this thread has it, so
+          // a result can overtake the output printed before it: wait for it.
+          const printed = this.#events.outputWritten();
+          if (printed) await printed;
           for (const job of finished) this.#deliver(job);
           continue;
         }

@@ -96,6 +96,7 @@ export class Pool {
         this.#workers?.setRef(busy);
       },
       onRunawayJob: (slot) => this.#workers.stop(slot),
+      outputWritten: () => this.#workers.outputWritten(),
     });
     let initializer;
     if (resolved.initializer !== undefined) {

@@ -19,21 +19,27 @@ export interface WorkerSetEvents {
  * pool has no work, so an idle pool never keeps the process alive.
  */
 export class WorkerSet {
-  readonly #start: Omit<WorkerStart, 'slot'>;
+  readonly #start: Omit<WorkerStart, 'slot' | 'output'>;
   readonly #resourceLimits: ResourceLimits | undefined;
   readonly #events: WorkerSetEvents;
   readonly #workers: (Worker | null)[];
   readonly #stopping = new Set<Worker>();
+  /** Per slot, bytes of console output written by its worker (shared with it)
+   *  and received here (mod 2^32). */
+  readonly #written: Int32Array;
+  readonly #received: Int32Array;
   #ref = false;
   /** Someone awaits allExited(): keep the workers ref'd until they are gone. */
   #joining = false;
   #exitWaiters: (() => void)[] = [];
 
-  constructor(size: number, start: Omit<WorkerStart, 'slot'>, resourceLimits: ResourceLimits | undefined, events: WorkerSetEvents) {
+  constructor(size: number, start: Omit<WorkerStart, 'slot' | 'output'>, resourceLimits: ResourceLimits | undefined, events: WorkerSetEvents) {
     this.#start = start;
     this.#resourceLimits = resourceLimits;
     this.#events = events;
     this.#workers = new Array(size).fill(null);
+    this.#written = new Int32Array(new SharedArrayBuffer(size * Int32Array.BYTES_PER_ELEMENT));
+    this.#received = new Int32Array(size);
     for (let slot = 0; slot < size; slot++) this.spawn(slot);
   }
 
@@ -48,10 +54,19 @@ export class WorkerSet {
       daemon: true,
       parent: { name: parent.name, ident: threadId },
     };
+    Atomics.store(this.#written, slot, 0);
+    this.#received[slot] = 0;
+    const start: WorkerStart = { ...this.#start, slot, output: this.#written };
     const worker = new Worker(ENTRY, {
-      workerData: { ...this.#start, slot, [IDENTITY_KEY]: identity, ...addonForWorkers },
+      workerData: { ...start, [IDENTITY_KEY]: identity, ...addonForWorkers },
       resourceLimits: this.#resourceLimits,
     });
+    // Emitted as the output is written to this process's stdout/stderr (piped).
+    const received = (chunk: Buffer) => {
+      if (this.#workers[slot] === worker) this.#received[slot] += chunk.length;
+    };
+    worker.stdout.on('data', received);
+    worker.stderr.on('data', received);
     let error: unknown;
     worker.on('error', (e) => {
       error = e;
@@ -70,6 +85,25 @@ export class WorkerSet {
     });
     if (!this.#ref) worker.unref();
     this.#workers[slot] = worker;
+  }
+
+  /**
+   * Resolves once the console output the workers have written so far has
+   * reached this process's stdout/stderr (undefined: it has). Output written
+   * later, or by a worker that exited meanwhile, is not waited for.
+   */
+  outputWritten(): Promise<void> | undefined {
+    const marks: [slot: number, worker: Worker, bytes: number][] = [];
+    for (let slot = 0; slot < this.#workers.length; slot++) {
+      const worker = this.#workers[slot];
+      if (worker !== null) marks.push([slot, worker, Atomics.load(this.#written, slot)]);
+    }
+    const behind = () => marks.some(([slot, worker, bytes]) => this.#workers[slot] === worker && ((bytes - this.#received[slot]) | 0) > 0);
+    if (!behind()) return undefined;
+    return new Promise((resolve) => {
+      const check = () => (behind() ? setImmediate(check) : resolve());
+      setImmediate(check);
+    });
   }
 
   /** Whether the workers keep the process alive (always while joining). */

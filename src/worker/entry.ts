@@ -7,7 +7,7 @@ import { toErrorRecord } from '../transfer/remote_error';
 import { CallMode, decodeJob, encodeResults, type ItemErrors } from '../transfer/codec';
 import { PROGRESS_WANTED, RESULT_BELL, TASK_BELL, type WorkerMessage, type WorkerStart } from '../pool/wire';
 import { importParentPreloads, loadFunction, taskError } from './compile';
-import { flushStdio, watchParent } from './stdio';
+import { countOutput, flushStdio, watchParent } from './stdio';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -17,6 +17,7 @@ const SLICE_MS = 20;
 
 const start = workerData as WorkerStart;
 watchParent(start.parentBlocked);
+countOutput(start.output, start.slot);
 const core = native.NativeTaskPool.attach(start.poolId);
 const bell = start.bell;
 const functions = new Map<number, AnyFunction>();

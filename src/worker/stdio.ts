@@ -24,6 +24,25 @@ export function watchParent(flag: Int32Array): void {
   parentBlocked = flag;
 }
 
+/**
+ * Counts the bytes this worker writes to stdout and stderr into `counter[slot]`
+ * (mod 2^32). Node acknowledges a worker's output before its parent has taken
+ * it in, so the parent compares this count with the bytes it received before
+ * it delivers this worker's results (see WorkerSet.outputPending).
+ */
+export function countOutput(counter: Int32Array, slot: number): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write;
+    stream.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
+      const bytes = typeof chunk === 'string'
+        ? Buffer.byteLength(chunk, typeof rest[0] === 'string' ? (rest[0] as BufferEncoding) : 'utf8')
+        : (chunk as Uint8Array).byteLength;
+      Atomics.add(counter, slot, bytes);
+      return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof stream.write;
+  }
+}
+
 /** How often a waiting worker checks whether its parent got blocked. */
 const POLL_MS = 20;
 
