@@ -102,6 +102,10 @@ pub struct TaskPool {
   held: Box<[AtomicU64]>,
   /// The shared objects of the job each slot holds (see [`Job::keep_alive`]).
   held_objects: Box<[Mutex<Vec<Shared>>]>,
+  /// The shared objects of queued jobs, by job id: kept here rather than in
+  /// the channel so that cancelling a queued job releases them at once.
+  queued_objects: Mutex<HashMap<u64, Vec<Shared>>>,
+  queued_objects_count: AtomicUsize,
   /// Jobs aborted before a worker took them. `cancelled_count` lets `take`
   /// skip the lock on the common path where nothing was cancelled.
   cancelled: Mutex<HashSet<u64>>,
@@ -133,6 +137,8 @@ impl TaskPool {
       done_rx,
       held: (0..slots).map(|_| AtomicU64::new(0)).collect(),
       held_objects: (0..slots).map(|_| Mutex::new(Vec::new())).collect(),
+      queued_objects: Mutex::new(HashMap::new()),
+      queued_objects_count: AtomicUsize::new(0),
       cancelled: Mutex::new(HashSet::new()),
       cancelled_count: AtomicUsize::new(0),
       functions: RwLock::new(HashMap::new()),
@@ -152,12 +158,28 @@ impl TaskPool {
     }
   }
 
-  pub fn submit(&self, job: Job) -> Result<(), SubmitError> {
+  pub fn submit(&self, mut job: Job) -> Result<(), SubmitError> {
     if self.state() != PoolState::Running {
       return Err(SubmitError);
     }
+    if !job.keep_alive.is_empty() {
+      self
+        .queued_objects
+        .lock()
+        .insert(job.id, std::mem::take(&mut job.keep_alive));
+      self.queued_objects_count.fetch_add(1, Ordering::SeqCst);
+    }
     // The receiver lives in `self`, so the channel cannot be disconnected.
     self.jobs_tx.send(job).map_err(|_| SubmitError)
+  }
+
+  fn take_queued_objects(&self, job: u64) -> Option<Vec<Shared>> {
+    if self.queued_objects_count.load(Ordering::SeqCst) == 0 {
+      return None;
+    }
+    let objects = self.queued_objects.lock().remove(&job)?;
+    self.queued_objects_count.fetch_sub(1, Ordering::SeqCst);
+    Some(objects)
   }
 
   /// Takes the next job for `slot`, skipping cancelled ones, and records it as
@@ -177,10 +199,11 @@ impl TaskPool {
           self.held[slot].store(job.id, Ordering::SeqCst);
           if self.cancelled_count.load(Ordering::SeqCst) > 0 && self.forget_cancelled(job.id) {
             self.held[slot].store(0, Ordering::SeqCst);
+            drop(self.take_queued_objects(job.id));
             continue;
           }
-          if !job.keep_alive.is_empty() {
-            *self.held_objects[slot].lock() = job.keep_alive.clone();
+          if let Some(objects) = self.take_queued_objects(job.id) {
+            *self.held_objects[slot].lock() = objects;
           }
           return Take::Job(job);
         }
@@ -241,10 +264,17 @@ impl TaskPool {
     if cancelled.insert(job) {
       self.cancelled_count.fetch_add(1, Ordering::SeqCst);
     }
-    let slot = self
+    let Some(slot) = self
       .held
       .iter()
-      .position(|word| word.load(Ordering::SeqCst) == job)?;
+      .position(|word| word.load(Ordering::SeqCst) == job)
+    else {
+      // Not taken (a worker that takes it now sees the mark and skips it):
+      // what it holds alive is released now, not when it is skipped.
+      drop(cancelled);
+      drop(self.take_queued_objects(job));
+      return None;
+    };
     // Taken: no worker will skip it, so it needs no mark.
     cancelled.remove(&job);
     self.cancelled_count.fetch_sub(1, Ordering::SeqCst);
@@ -283,6 +313,8 @@ impl TaskPool {
       .state
       .store(PoolState::Terminated as u8, Ordering::Release);
     while self.jobs_rx.try_recv().is_ok() {}
+    self.queued_objects.lock().clear();
+    self.queued_objects_count.store(0, Ordering::SeqCst);
     self.cancelled.lock().clear();
     self.cancelled_count.store(0, Ordering::Release);
   }
@@ -572,6 +604,23 @@ mod tests {
       },
     );
     assert!(weak.upgrade().is_none());
+  }
+
+  #[test]
+  fn cancelling_a_queued_job_releases_its_shared_objects_at_once() {
+    let pool = TaskPool::new(1);
+    let object: Shared = Arc::new(5u8);
+    let weak = Arc::downgrade(&object);
+    let mut queued = job(1);
+    queued.keep_alive = vec![object];
+    pool.submit(queued).unwrap();
+    assert_eq!(pool.cancel(1, true), None);
+    assert!(
+      weak.upgrade().is_none(),
+      "released by the cancel, before any worker skips the job"
+    );
+    assert!(matches!(pool.take(0), Take::Empty));
+    assert_eq!(pool.queued_objects_count.load(Ordering::Relaxed), 0);
   }
 
   #[test]
