@@ -1032,6 +1032,20 @@ for (const [Kind, times] of [[Lock, 1], [RLock, 2]]) {
   }
 }
 
+test('Lock/RLock: a thread that ended holding it leaves it locked; the next acquirer (even block: false) takes it over', T, async () => {
+  for (const Kind of [Lock, RLock]) {
+    const lock = new Kind()
+    const child = new Process({ target: (lock) => { lock.acquireSync() }, args: [lock] })
+    child.start()
+    await child.join()
+    assert.equal(child.exitCode, 0)
+    assert.equal(lock.locked(), true, `${Kind.name}: still reads as locked`)
+    assert.equal(lock.acquireSync({ block: false }), true, `${Kind.name}: taken over from the dead holder`)
+    lock.release()
+    assert.equal(lock.locked(), false)
+  }
+})
+
 test('Condition: its lock passes on when the holder thread is terminated, and a terminated waiter is not counted', T, async () => {
   const cond = new Condition(new Lock())
   const never = new Event()

@@ -30,7 +30,8 @@ abstract class LockBase implements Shareable {
    *  thread died no longer holds it: the native wait takes it over. */
   protected take(options: BlockingOptions): boolean {
     if (Atomics.compareExchange(this.words, STATE, UNLOCKED, OWNER) === UNLOCKED) return true;
-    if (options.block === false) return false;
+    // A holder whose thread died still holds the word: the core takes it over.
+    if (options.block === false) return this.native.acquireSlice(0, OWNER);
     // No spinning first: a waiter polling the lock word slows its holder more
     // than parking costs (measured with the `lock` benchmark).
     return waitSync((ms) => this.native.acquireSlice(ms, OWNER), options.timeout);

@@ -1,10 +1,10 @@
-use std::sync::atomic::AtomicI32;
 use std::sync::atomic::Ordering::{Acquire as Acq, Relaxed, Release, SeqCst};
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::owner::{self, Abandon, Owner, OWNER_BITS};
 use super::{Acquire, AsyncCallback, Decision, Head, Outcome, Parked, Started, WaitQueue};
+use crate::shim::AtomicI32;
 use crate::SharedMemory;
 
 const UNLOCKED: i32 = 0;
@@ -156,8 +156,12 @@ impl Lock {
     if previous == UNLOCKED {
       return Err(NotLocked);
     }
-    if previous & CONTENDED != 0 && self.waiting() > 0 {
-      self.wake();
+    if previous & CONTENDED != 0 {
+      // Pairs with the waiter's fence after it counted itself in.
+      crate::shim::fence(SeqCst);
+      if self.waiting() > 0 {
+        self.wake();
+      }
     }
     Ok(())
   }
@@ -188,11 +192,17 @@ impl Lock {
 }
 
 impl Abandon for Lock {
-  /// Releases the lock on behalf of a dead holder, waking the next waiter.
+  /// Passes a dead holder's lock to the next waiter, if any. Without waiters
+  /// it stays locked (as a robust mutex does), so another thread may still
+  /// release it, and the next acquirer takes it over ([`take_or_mark`]).
+  ///
+  /// A waiter that counted itself in after this read of the count checks the
+  /// holder after the death was recorded, so it takes the lock itself.
   fn owner_died(&self, owner: Owner) {
     let current = self.state().load(SeqCst);
     if current & HOLDER == owner as i32
       && current != UNLOCKED
+      && self.waiting() > 0
       && self
         .state()
         .compare_exchange(current, UNLOCKED, SeqCst, Relaxed)
@@ -312,6 +322,19 @@ mod tests {
     assert!(lock.cancel(id));
     lock.release().unwrap();
     assert!(!lock.locked());
+  }
+
+  /// A holder that dies with nobody waiting: still locked; the next acquirer takes it.
+  #[test]
+  fn a_dead_holders_lock_stays_locked_until_the_next_acquirer_takes_it() {
+    let lock = Lock::new();
+    let dead = owner::new_owner();
+    assert!(lock.try_acquire(dead));
+    owner::died(dead);
+    assert!(lock.locked() && !lock.try_acquire(me()));
+    assert_eq!(lock.acquire_until(me(), Instant::now()), Acquire::Acquired);
+    assert_eq!(lock.holder(), Some(me()));
+    lock.release().unwrap();
   }
 
   /// A holder that dies: a parked waiter (in 1 ms slices) and an async waiter

@@ -11,6 +11,8 @@ mod barrier;
 mod condition;
 mod event;
 mod lock;
+#[cfg(all(test, loom))]
+mod loom_models;
 pub mod owner;
 mod semaphore;
 mod wait_queue;

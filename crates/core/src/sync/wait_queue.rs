@@ -1,9 +1,9 @@
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use parking_lot::{Condvar, Mutex};
+use crate::shim::{fence, AtomicI32, AtomicU64, Condvar, Mutex};
 
 use super::owner::Owner;
 use crate::SharedMemory;
@@ -173,6 +173,9 @@ impl WaitQueue {
   /// sees the change that wake follows. True if it must wait (and stays counted).
   fn register(&self, must_wait: impl FnOnce() -> bool) -> bool {
     self.count().fetch_add(1, Ordering::SeqCst);
+    // Pairs with the waker's fence (store-buffering); also what loom needs to
+    // see the SeqCst order, which it models only through fences.
+    fence(Ordering::SeqCst);
     let wait = must_wait();
     if !wait {
       self.count().fetch_sub(1, Ordering::SeqCst);
@@ -183,7 +186,7 @@ impl WaitQueue {
   /// Wakes one waiter after a change made (atomically) before this call, and
   /// costs no lock when nobody waits: for the hot paths of queues.
   pub fn wake_one_if_waiting(&self) {
-    std::sync::atomic::fence(Ordering::SeqCst);
+    fence(Ordering::SeqCst);
     if self.count().load(Ordering::SeqCst) > 0 {
       self.wake_with(1, || {}, |_| Decision::Deliver(Outcome::Woken), |_| {});
     }
