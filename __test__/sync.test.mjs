@@ -12,7 +12,7 @@ import v8 from 'node:v8'
 import vm from 'node:vm'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
-  Pool, Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier,
+  Pool, Process, Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier,
   BrokenBarrierError, TimeoutError, Value, RawValue, SharedArray,
 } from '../index.mjs'
 import { assertExited, childScripts, settled, withPool } from './helpers.mjs'
@@ -696,36 +696,6 @@ test('Condition: producer/consumer between main and workers, both directions', {
   })
 })
 
-test('Condition in workers: notify(1) wakes exactly one of two blocked workers', T, async () => {
-  await withPool(2, async (pool) => {
-    const cond = new Condition()
-    const ready = new Value('i', 0)
-    const woken = new Value('i', 0)
-    const waiter = (cond, ready, woken) => {
-      cond.acquireSync()
-      ready.add(1)
-      const result = cond.waitSync(30000)
-      woken.add(1)
-      cond.release()
-      return result
-    }
-    const waiters = [pool.apply(waiter, [cond, ready, woken]), pool.apply(waiter, [cond, ready, woken])]
-    await until(() => ready.value === 2, 'both workers to wait')
-    await sleep(200) // let both settle into their wait
-    await cond.acquire()
-    cond.notify(1)
-    cond.release()
-    await until(() => woken.value >= 1, 'one worker to wake')
-    await sleep(300)
-    assert.equal(woken.value, 1, 'notify(1) woke exactly one')
-    await cond.acquire()
-    cond.notify(1)
-    cond.release()
-    assert.deepEqual(await Promise.all(waiters), [true, true])
-    assert.equal(woken.value, 2)
-  })
-})
-
 test("Condition in a worker shares the main thread's lock", T, async () => {
   await withPool(1, async (pool) => {
     const lock = new Lock()
@@ -939,6 +909,181 @@ test('Barrier across threads: a worker abort() breaks main waiters; broken/parti
     mainWait.catch(() => {}) // checked below
     await assert.rejects(pool.apply((b) => b.waitSync(50), [barrier]), (error) => error.name === 'BrokenBarrierError')
     await assert.rejects(mainWait, isBroken)
+  })
+})
+
+// ============================================== exact wakes, atomic reset
+
+test('Condition: notify(1) right after two waiters entered wakes exactly one, for every mix of waiters (24 rounds)', { timeout: 120000 }, async () => {
+  await withPool(2, async (pool) => {
+    const blocking = (cond, ready, woken) => {
+      cond.acquireSync()
+      ready.add(1)
+      const result = cond.waitSync(30000)
+      woken.add(1)
+      cond.release()
+      return result
+    }
+    const async = async (cond, ready, woken) => {
+      await cond.acquire()
+      ready.add(1)
+      const result = await cond.wait(30000)
+      woken.add(1)
+      cond.release()
+      return result
+    }
+    const mixes = [['worker', 'worker'], ['worker', 'main'], ['main', 'main']]
+    for (let round = 0; round < 24; round++) {
+      const mix = mixes[round % mixes.length]
+      const what = `round ${round} (${mix.join(' + ')})`
+      // A Lock, so that two async flows on the main thread are two holders.
+      const cond = new Condition(new Lock())
+      const ready = new Value('i', 0)
+      const woken = new Value('i', 0)
+      const waiters = mix.map((where) => where === 'worker' ? pool.apply(blocking, [cond, ready, woken]) : async(cond, ready, woken))
+      // Each waiter is queued before it lets the lock go: notify at once.
+      await until(() => ready.value === 2, `${what}: both waiters to enter`)
+      await cond.acquire()
+      cond.notify(1)
+      assert.equal(cond._waiters, 1, `${what}: notify(1) took exactly one waiter`)
+      cond.release()
+      await until(() => woken.value === 1, `${what}: the chosen waiter to return`)
+      await cond.acquire()
+      assert.equal(woken.value, 1, `${what}: the other one did not return`)
+      assert.equal(cond._waiters, 1, `${what}: the other one is still waiting`)
+      cond.notify(1)
+      cond.release()
+      assert.deepEqual(await Promise.all(waiters), [true, true], what)
+      assert.equal(woken.value, 2)
+      assert.equal(cond._waiters, 0)
+    }
+  })
+})
+
+test('Barrier: parties woken by reset() that wait again meet in a new round together (24 rounds)', { timeout: 120000 }, async () => {
+  await withPool(2, async (pool) => {
+    // Sent away by reset: wait again at once.
+    const again = (b) => { try { return `passed ${b.waitSync(30000)}` } catch (error) { if (error.name !== 'BrokenBarrierError') throw error; return b.waitSync(30000) } }
+    for (let round = 0; round < 24; round++) {
+      const barrier = new Barrier(4)
+      const parties = [
+        pool.apply(again, [barrier]),
+        pool.apply(again, [barrier]),
+        barrier.wait(30000).catch((error) => { if (!isBroken(error)) throw error; return barrier.wait(30000) }),
+      ]
+      await until(() => barrier.nWaiting === 3, `round ${round}: three parties to wait`)
+      barrier.reset()
+      assert.equal(barrier.broken, false, `round ${round}: whole once reset() returned`)
+      await until(() => barrier.nWaiting === 3, `round ${round}: the three to wait again`)
+      const indexes = await Promise.all([...parties, barrier.wait(30000)])
+      assert.deepEqual([...indexes].sort(), [0, 1, 2, 3], `round ${round}: one new round, each index once`)
+    }
+  })
+})
+
+// ============================================= a thread that dies is no hang
+
+/** Starts a Process that calls `target(...args, reached)` and returns it once
+ *  `reached` is set (the target sets it when it holds or waits). */
+async function startedUntilReached(target, args) {
+  const reached = new Event()
+  const child = new Process({ target, args: [...args, reached] })
+  child.start()
+  assert.equal(await reached.wait(30000), true, 'the child got there')
+  return child
+}
+
+/** Holds `lock` (twice if `times` is 2), says so, then blocks or crashes as `end` says. */
+const holdThen = (lock, times, end, never, reached) => {
+  for (let i = 0; i < times; i++) lock.acquireSync()
+  reached.set()
+  if (end === 'crash') throw new Error('crashed holding the lock')
+  never.waitSync()
+}
+
+for (const [Kind, times] of [[Lock, 1], [RLock, 2]]) {
+  for (const end of ['terminate', 'crash']) {
+    test(`${Kind.name}: held by a thread that is ${end === 'crash' ? 'crashed' : 'terminated'}, it passes to the waiters (async and blocked)`, T, async () => {
+      const lock = new Kind()
+      const never = new Event()
+      await withPool(1, async (pool) => {
+        const child = await startedUntilReached(holdThen, [lock, times, end === 'crash' ? 'crash' : 'block', never])
+        // One waiter blocked in a worker, one async on the main thread, both before the death.
+        const entered = new Value('i', 0)
+        const blocked = pool.apply((lock, entered) => {
+          entered.value = 1
+          const got = lock.acquireSync(10000)
+          if (got) lock.release()
+          return got
+        }, [lock, entered])
+        await until(() => entered.value === 1, 'the worker to block')
+        const waiting = lock.acquire(10000)
+        if (end === 'terminate') child.terminate()
+        await child.join()
+        assert.equal(await waiting, true, 'the main waiter got the lock of the dead holder')
+        assert.equal(lock.locked(), true)
+        lock.release()
+        assert.equal(await blocked, true, 'the blocked worker got it next')
+        assert.equal(lock.locked(), false)
+        assert.equal(await lock.acquire(1000), true)
+        lock.release()
+      })
+    })
+  }
+}
+
+test('Lock/RLock: a thread that ended holding it leaves it locked; the next acquirer (even block: false) takes it over', T, async () => {
+  for (const Kind of [Lock, RLock]) {
+    const lock = new Kind()
+    const child = new Process({ target: (lock) => { lock.acquireSync() }, args: [lock] })
+    child.start()
+    await child.join()
+    assert.equal(child.exitCode, 0)
+    assert.equal(lock.locked(), true, `${Kind.name}: still reads as locked`)
+    assert.equal(lock.acquireSync({ block: false }), true, `${Kind.name}: taken over from the dead holder`)
+    lock.release()
+    assert.equal(lock.locked(), false)
+  }
+})
+
+test('Condition: its lock passes on when the holder thread is terminated, and a terminated waiter is not counted', T, async () => {
+  const cond = new Condition(new Lock())
+  const never = new Event()
+  const holder = await startedUntilReached((cond, never, reached) => { cond.acquireSync(); reached.set(); never.waitSync() }, [cond, never])
+  const waiting = cond.acquire(10000)
+  holder.terminate()
+  await holder.join()
+  assert.equal(await waiting, true, "the dead holder's lock passed on")
+  cond.release()
+  // A child waiting in waitSync, terminated: notify(1) must reach the live waiter.
+  const waiter = await startedUntilReached((cond, reached) => { cond.acquireSync(); reached.set(); cond.waitSync() }, [cond])
+  await until(() => cond._waiters === 1, 'the child to wait')
+  waiter.terminate()
+  await waiter.join()
+  await cond.acquire()
+  const woken = cond.wait(10000) // queued now
+  await cond.acquire()
+  cond.notify(1)
+  cond.release()
+  assert.equal(await woken, true, 'notify(1) was not spent on the dead waiter')
+  cond.release()
+  assert.equal(cond._waiters, 0)
+})
+
+test('Barrier: a party whose thread is terminated breaks the barrier for the others', T, async () => {
+  const barrier = new Barrier(3)
+  await withPool(1, async (pool) => {
+    const child = await startedUntilReached((b, reached) => { reached.set(); b.waitSync() }, [barrier])
+    await until(() => barrier.nWaiting === 1, 'the child to wait')
+    const blocked = pool.apply((b) => { try { return `passed ${b.waitSync(10000)}` } catch (error) { return error.name } }, [barrier])
+    await until(() => barrier.nWaiting === 2, 'the worker to wait')
+    child.terminate()
+    await child.join()
+    assert.equal(await blocked, 'BrokenBarrierError')
+    assert.equal(barrier.broken, true)
+    await assert.rejects(barrier.wait(1000), isBroken)
+    barrier.reset()
+    assert.equal(barrier.broken, false)
   })
 })
 

@@ -3,7 +3,7 @@ import { native, type NativeBarrier } from '../native';
 import { adoptNative, adopting, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
 import { describe, functionSpec } from '../task_function';
 import { compileSpecSync } from '../worker/compile';
-import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync } from './waiting';
+import { OWNER, Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync } from './waiting';
 
 export interface BarrierOptions {
   /** Run by one thread (the last to arrive) before the others are released.
@@ -92,14 +92,15 @@ export class Barrier implements Shareable {
     deliverPendingWakes();
   }
 
-  /** Back to the empty state; threads waiting now get BrokenBarrierError. */
+  /** Back to the empty state in one step: threads waiting now get
+   *  BrokenBarrierError, and those that wait again meet in a new round. */
   reset(): void {
     this.#native.reset();
     deliverPendingWakes();
   }
 
   #arrive() {
-    const arrival = this.#native.arrive();
+    const arrival = this.#native.arrive(OWNER);
     if (arrival === null) throw new BrokenBarrierError();
     return arrival;
   }

@@ -2,7 +2,7 @@ import { native, type NativeCondition } from '../native';
 import { adoptNative, adopting, kShare, registerShareable, revive, type Shareable, type ShareRecord } from '../shared/handles';
 import { describe } from '../task_function';
 import { Lock, RLock } from './lock';
-import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from './waiting';
+import { OWNER, Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from './waiting';
 
 /**
  * Python's `Condition`: wait until notified, holding a Lock or RLock (a fresh
@@ -41,17 +41,23 @@ export class Condition implements Shareable {
     return this.#lock.withLockSync(fn);
   }
 
-  /** Releases the lock, waits for a notify (or `timeout`), re-acquires. */
+  /**
+   * Releases the lock, waits for a notify (or `timeout`), re-acquires. As in
+   * Python, the wait is queued before the lock is released, so a notify (made
+   * holding the lock) either finds it queued or came before it; true only if
+   * this wait was one of those a notify chose.
+   */
   async wait(options?: number | WaitOptions): Promise<boolean> {
     const parsed = waitOptions(options, 'Condition.wait');
-    const seen = this.#native.seq();
-    const held = this.#releaseHeld('wait');
+    this.#assertHeld('wait');
+    // waitAsync queues the waiter before it returns.
+    const waited = waitAsync(
+      { start: (waker, token) => this.#native.waitAsync(waker, token, OWNER), cancel: (waiter) => this.#native.cancel(waiter) },
+      parsed,
+    );
+    const held = this.#releaseHeld();
     try {
-      const outcome = await waitAsync(
-        { start: (waker, token) => this.#native.waitAsync(seen, waker, token), cancel: (waiter) => this.#native.cancel(waiter) },
-        parsed,
-      );
-      return outcome === Outcome.Woken;
+      return (await waited) === Outcome.Woken;
     } finally {
       await this.#lock.acquire();
       this.#restore(held);
@@ -60,19 +66,24 @@ export class Condition implements Shareable {
 
   waitSync(timeout?: number): boolean {
     const parsed = blockingOptions(timeout, 'Condition.waitSync');
-    const seen = this.#native.seq();
-    const held = this.#releaseHeld('waitSync');
+    this.#assertHeld('waitSync');
+    // One place in the queue for the whole wait, however it is sliced, so
+    // notify(1) wakes exactly one blocked thread.
+    const ticket = this.#native.beginWait(OWNER);
+    const held = this.#releaseHeld();
     try {
-      // One place in the queue for the whole wait, however it is sliced, so
-      // notify(1) wakes exactly one blocked thread.
-      const ticket = this.#native.beginWait(seen);
-      if (ticket === 0) return true;
       waitSync((ms) => this.#native.waitTicket(ticket, ms), parsed.timeout);
       return this.#native.endWait(ticket);
     } finally {
       this.#lock.acquireSync();
       this.#restore(held);
     }
+  }
+
+  /** How many waits are queued now (Python's `len(cond._waiters)`): for
+   *  diagnostics and tests that need to know a waiter is in place. */
+  get _waiters(): number {
+    return this.#native.waiting;
   }
 
   /** Waits until `predicate()` is truthy; returns its last value. */
@@ -120,8 +131,7 @@ export class Condition implements Shareable {
   }
 
   /** Releases the lock completely (every RLock level) before waiting. */
-  #releaseHeld(method: string): number {
-    this.#assertHeld(method);
+  #releaseHeld(): number {
     if (this.#lock instanceof RLock) return this.#lock.releaseAll();
     this.#lock.release();
     return 1;

@@ -1,22 +1,18 @@
-import { threadId } from 'node:worker_threads';
 import { native, type NativeLock } from '../native';
 import { adoptNative, adopting, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
-import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from './waiting';
+import { OWNER, Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from './waiting';
 
 // Words of the lock's shared memory (see crates/core/src/sync/lock.rs).
+/** 0, or the holder's owner token, plus CONTENDED when someone may wait. */
 const STATE = 0;
-const OWNER = 1;
+const RLOCK_OWNER = 1;
 const COUNT = 2;
 /** Waiters parked or queued in the core (see crates/core/src/sync/lock.rs). */
 const WAITERS = 3;
 const UNLOCKED = 0;
-const LOCKED = 1;
-const CONTENDED = 2;
+const CONTENDED = 1 << 30;
 
 const NO_OPTIONS: BlockingOptions = {};
-
-/** This thread, as an RLock owner (0 means no owner). */
-const SELF = threadId + 1;
 
 /** The lock word protocol shared by Lock and RLock: JS fast paths, native waits. */
 abstract class LockBase implements Shareable {
@@ -30,20 +26,22 @@ abstract class LockBase implements Shareable {
 
   abstract [kShare](): ShareRecord;
 
-  /** Takes the lock word, blocking as asked. */
+  /** Takes the lock word for this thread, blocking as asked. A holder whose
+   *  thread died no longer holds it: the native wait takes it over. */
   protected take(options: BlockingOptions): boolean {
-    if (Atomics.compareExchange(this.words, STATE, UNLOCKED, LOCKED) === UNLOCKED) return true;
-    if (options.block === false) return false;
+    if (Atomics.compareExchange(this.words, STATE, UNLOCKED, OWNER) === UNLOCKED) return true;
+    // A holder whose thread died still holds the word: the core takes it over.
+    if (options.block === false) return this.native.acquireSlice(0, OWNER);
     // No spinning first: a waiter polling the lock word slows its holder more
     // than parking costs (measured with the `lock` benchmark).
-    return waitSync((ms) => this.native.acquireSlice(ms), options.timeout);
+    return waitSync((ms) => this.native.acquireSlice(ms, OWNER), options.timeout);
   }
 
   protected async takeAsync(options: WaitOptions): Promise<boolean> {
-    if (Atomics.compareExchange(this.words, STATE, UNLOCKED, LOCKED) === UNLOCKED) return true;
+    if (Atomics.compareExchange(this.words, STATE, UNLOCKED, OWNER) === UNLOCKED) return true;
     const outcome = await waitAsync(
       {
-        start: (waker, token) => this.native.acquireAsync(waker, token),
+        start: (waker, token) => this.native.acquireAsync(waker, token, OWNER),
         cancel: (waiter) => this.native.cancel(waiter),
         giveBack: () => this.put(),
       },
@@ -56,7 +54,7 @@ abstract class LockBase implements Shareable {
   protected put(): void {
     const previous = Atomics.exchange(this.words, STATE, UNLOCKED);
     if (previous === UNLOCKED) throw new Error('release of an unlocked lock: acquire it first');
-    if (previous === CONTENDED && Atomics.load(this.words, WAITERS) > 0) {
+    if ((previous & CONTENDED) !== 0 && Atomics.load(this.words, WAITERS) > 0) {
       this.native.wake();
       deliverPendingWakes();
     }
@@ -141,17 +139,17 @@ export class RLock extends LockBase {
   }
 
   release(): void {
-    if (this.words[OWNER] !== SELF) {
+    if (this.words[RLOCK_OWNER] !== OWNER) {
       throw new Error('cannot release an RLock this thread does not own: release it where it was acquired');
     }
     if (--this.words[COUNT] > 0) return;
-    this.words[OWNER] = 0;
+    this.words[RLOCK_OWNER] = 0;
     this.put();
   }
 
   /** Whether this thread holds it (Condition checks this before waiting). */
   isOwned(): boolean {
-    return this.words[OWNER] === SELF;
+    return this.words[RLOCK_OWNER] === OWNER;
   }
 
   /** Releases every level at once, for Condition.wait; returns how many. */
@@ -170,13 +168,13 @@ export class RLock extends LockBase {
   }
 
   private reenter(): boolean {
-    if (this.words[OWNER] !== SELF) return false;
+    if (this.words[RLOCK_OWNER] !== OWNER) return false;
     this.words[COUNT]++;
     return true;
   }
 
   private own(): true {
-    this.words[OWNER] = SELF;
+    this.words[RLOCK_OWNER] = OWNER;
     this.words[COUNT] = 1;
     return true;
   }

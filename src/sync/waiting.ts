@@ -67,6 +67,12 @@ export function waitSync(slice: (remainingMs: number) => boolean, timeout: numbe
   });
 }
 
+/**
+ * This thread as the holder of a lock or a party to a barrier or condition
+ * wait (never 0). It dies with the thread, so what the thread held passes on.
+ */
+export const OWNER: number = native.threadOwner();
+
 let waker: AsyncWaker | undefined;
 const waiting = new Map<number, (outcome: Outcome) => void>();
 let nextToken = 1;

@@ -11,6 +11,7 @@ pub mod manager;
 pub mod pipe;
 pub mod queue;
 mod shared_memory;
+mod shim;
 pub mod sync;
 mod task_pool;
 

@@ -1,4 +1,4 @@
-use std::sync::atomic::{AtomicI32, AtomicU64};
+use crate::shim::{AtomicI32, AtomicU64};
 
 /// Zero-filled memory shared by every thread holding its `Arc`, 8-byte aligned
 /// so any typed array (up to `Float64Array`/`BigInt64Array`) can view it.
@@ -9,15 +9,24 @@ use std::sync::atomic::{AtomicI32, AtomicU64};
 /// layout can later live in an OS shared-memory mapping.
 pub struct SharedMemory {
   cells: Box<[AtomicU64]>,
+  /// Under loom the words cannot alias the cells, so they are atomics of
+  /// their own (loom models have no JS views).
+  #[cfg(loom)]
+  words: Box<[AtomicI32]>,
   len: usize,
 }
 
 impl SharedMemory {
   pub fn zeroed(len: usize) -> Self {
-    let cells = (0..len.div_ceil(8).max(1))
+    let cells: Box<[AtomicU64]> = (0..len.div_ceil(8).max(1))
       .map(|_| AtomicU64::new(0))
       .collect();
-    Self { cells, len }
+    Self {
+      #[cfg(loom)]
+      words: (0..cells.len() * 2).map(|_| AtomicI32::new(0)).collect(),
+      cells,
+      len,
+    }
   }
 
   /// Length in bytes.
@@ -45,14 +54,18 @@ impl SharedMemory {
       (index + 1) * 4 <= self.cells.len() * 8,
       "word {index} is outside the shared memory"
     );
+    #[cfg(loom)]
+    let word = &self.words[index];
     // SAFETY: in bounds (checked above), 4-aligned (the cells are 8-aligned),
     // and AtomicI32 has the size and alignment of i32, so this aliases the
     // AtomicU64 cells only through atomic accesses.
-    unsafe { &*(self.as_ptr() as *const AtomicI32).add(index) }
+    #[cfg(not(loom))]
+    let word = unsafe { &*(self.as_ptr() as *const AtomicI32).add(index) };
+    word
   }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
   use super::*;
   use std::sync::atomic::Ordering;

@@ -42,10 +42,10 @@ impl NativeBarrier {
     self.inner.broken()
   }
 
-  /// Null when the barrier is broken.
+  /// `owner` arrives; null when the barrier is broken.
   #[napi]
-  pub fn arrive(&self) -> Option<BarrierArrival> {
-    self.inner.arrive().ok().map(|a| BarrierArrival {
+  pub fn arrive(&self, owner: u32) -> Option<BarrierArrival> {
+    self.inner.arrive(owner).ok().map(|a| BarrierArrival {
       index: a.index,
       generation: a.generation,
       last: a.last,

@@ -1,7 +1,6 @@
-use std::sync::Arc;
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 use multiproc_core::sync::{Condition, Ticket};
 use napi_derive::napi;
@@ -28,22 +27,19 @@ impl NativeCondition {
     Self::create(Condition::new())
   }
 
+  /// Starts a blocking wait for `owner`, called holding the lock: a ticket.
   #[napi]
-  pub fn seq(&self) -> i32 {
-    self.inner.seq()
+  pub fn begin_wait(&self, owner: u32) -> u32 {
+    let ticket = self.inner.enqueue_thread(owner);
+    let number = self.next_ticket.fetch_add(1, Ordering::Relaxed);
+    self.tickets.lock().insert(number, Arc::new(ticket));
+    number
   }
 
-  /// Starts a blocking wait: a ticket, or 0 when notified since `seen`.
-  #[napi]
-  pub fn begin_wait(&self, seen: i32) -> u32 {
-    match self.inner.enqueue_thread(seen) {
-      None => 0,
-      Some(ticket) => {
-        let number = self.next_ticket.fetch_add(1, Ordering::Relaxed);
-        self.tickets.lock().insert(number, Arc::new(ticket));
-        number
-      }
-    }
+  /// Waiters queued now.
+  #[napi(getter)]
+  pub fn waiting(&self) -> u32 {
+    self.inner.waiting() as u32
   }
 
   /// One slice of a blocking wait; true once notified.
@@ -67,9 +63,10 @@ impl NativeCondition {
     }
   }
 
+  /// Starts an async wait for `owner`, called holding the lock: the waiter id.
   #[napi]
-  pub fn wait_async(&self, seen: i32, waker: &AsyncWaker, token: u32) -> f64 {
-    shared::started(self.inner.wait_async(seen, waker.callback(token)))
+  pub fn wait_async(&self, waker: &AsyncWaker, token: u32, owner: u32) -> f64 {
+    self.inner.wait_async(owner, waker.callback(token)) as f64
   }
 
   #[napi]

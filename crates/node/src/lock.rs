@@ -1,10 +1,21 @@
 use std::sync::Arc;
 
-use multiproc_core::sync::{Acquire, Lock};
+use multiproc_core::sync::{owner, Acquire, Lock};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::shared::{self, AsyncWaker};
+
+/// This thread's owner token for locks, barriers and conditions (call once per
+/// thread). When the thread's environment ends (the worker finished, crashed,
+/// or was terminated), the token dies: locks it held pass to their next
+/// waiter, barriers it waited in break.
+#[napi]
+pub fn thread_owner(env: Env) -> Result<u32> {
+  let me = owner::new_owner();
+  env.add_env_cleanup_hook(me, owner::died)?;
+  Ok(me)
+}
 
 /// Native side of `Lock`/`RLock`: JS takes and releases the state word
 /// through `view()` and calls in only to wait or to wake.
@@ -28,17 +39,21 @@ impl NativeLock {
     shared::view(&env, self.inner.memory())
   }
 
-  /// Waits up to one slice of `timeoutMs` (< 0: no limit); true once acquired.
+  /// Waits up to one slice of `timeoutMs` (< 0: no limit); true once acquired
+  /// for `owner` (also when its holder's thread died).
   #[napi]
-  pub fn acquire_slice(&self, timeout_ms: f64) -> bool {
-    self.inner.acquire_until(shared::slice_end(timeout_ms)) == Acquire::Acquired
+  pub fn acquire_slice(&self, timeout_ms: f64, owner: u32) -> bool {
+    self
+      .inner
+      .acquire_until(owner, shared::slice_end(timeout_ms))
+      == Acquire::Acquired
   }
 
   /// -1: acquired now; else the waiter id. The waker's callback means the lock
-  /// was handed over to this waiter.
+  /// was handed over to this waiter (`owner`).
   #[napi]
-  pub fn acquire_async(&self, waker: &AsyncWaker, token: u32) -> f64 {
-    shared::started(self.inner.acquire_async(waker.callback(token)))
+  pub fn acquire_async(&self, waker: &AsyncWaker, token: u32, owner: u32) -> f64 {
+    shared::started(self.inner.acquire_async(owner, waker.callback(token)))
   }
 
   #[napi]

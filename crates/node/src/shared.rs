@@ -49,8 +49,8 @@ macro_rules! shared_class {
     }
 
     impl $class {
-      fn create(inner: $core) -> Self {
-        let inner = std::sync::Arc::new(inner);
+      fn create(inner: impl Into<std::sync::Arc<$core>>) -> Self {
+        let inner = inner.into();
         let id = crate::shared::register(&inner) as f64;
         Self::adopt(inner, id)
       }

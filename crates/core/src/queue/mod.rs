@@ -1,6 +1,6 @@
 mod ring;
 
-use std::sync::atomic::AtomicI32;
+use crate::shim::AtomicI32;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
 use std::time::Instant;

@@ -4,8 +4,8 @@
 //! getting a number costs no native call. It is Dmitry Vyukov's bounded MPMC
 //! queue: each slot has a sequence word saying whose turn it is.
 
+use crate::shim::{AtomicI32, AtomicU64};
 use std::sync::atomic::Ordering::{Relaxed, Release, SeqCst};
-use std::sync::atomic::{AtomicI32, AtomicU64};
 use std::sync::Arc;
 
 use crate::SharedMemory;

@@ -2,18 +2,22 @@ use std::sync::atomic::Ordering::{Acquire as Acq, Relaxed, Release, SeqCst};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{Acquire, AsyncCallback, Decision, Outcome, Parked, Started, WaitQueue};
+use super::owner::{self, Abandon, Owner, OWNER_BITS};
+use super::{Acquire, AsyncCallback, Decision, Head, Outcome, Parked, Started, WaitQueue};
+use crate::shim::AtomicI32;
 use crate::SharedMemory;
 
 const UNLOCKED: i32 = 0;
-const LOCKED: i32 = 1;
-/// Locked, and someone may be waiting: the releaser must wake a waiter.
-const CONTENDED: i32 = 2;
+/// Set with the holder's token: someone may be waiting, so the releaser must
+/// look at the waiter count.
+pub const CONTENDED: i32 = 1 << OWNER_BITS;
+const HOLDER: i32 = CONTENDED - 1;
 
-/// Word 0 is the lock state; words 1 and 2 are free for the JS side (RLock
-/// keeps its owner and count there); word 3 is the wait queue's count of the
-/// waiters parked or queued, so a releaser that finds the lock contended
-/// calls [`Lock::wake`] only if someone actually waits.
+/// Word 0 is the lock state: 0, or the holder's owner token (plus
+/// [`CONTENDED`]); words 1 and 2 are free for the JS side (RLock keeps its
+/// owner and count there); word 3 is the wait queue's count of the waiters
+/// parked or queued, so a releaser that finds the lock contended calls
+/// [`Lock::wake`] only if someone actually waits.
 pub const LOCK_WORDS: usize = 4;
 const WAITERS: usize = 3;
 
@@ -21,17 +25,23 @@ const WAITERS: usize = 3;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotLocked;
 
-/// A non-reentrant lock any thread may release (Python's `Lock`), as the
-/// classic three-state futex mutex. JS takes and releases it on the fast path
-/// with `Atomics.compareExchange(state, 0, 1)` / `Atomics.exchange(state, 0)`,
-/// calling into the core only to wait, or to wake when the old state was 2.
+/// A non-reentrant lock any thread may release (Python's `Lock`), as a futex
+/// mutex whose word names its holder, as a robust futex does. JS takes and
+/// releases it on the fast path with `Atomics.compareExchange(state, 0, owner)`
+/// / `Atomics.exchange(state, 0)`, calling into the core only to wait, or to
+/// wake when the old state was contended.
+///
+/// A holder whose thread died ([`owner::died`]) no longer holds it: the lock
+/// passes to the next waiter (as a robust mutex's `EOWNERDEAD`), whether that
+/// waiter is parked (it checks between slices) or async (told by the death).
 ///
 /// ```
-/// use multiproc_core::sync::Lock;
+/// use multiproc_core::sync::{owner, Lock};
 ///
+/// let me = owner::new_owner();
 /// let lock = Lock::new();
-/// assert!(lock.try_acquire());
-/// assert!(!lock.try_acquire());
+/// assert!(lock.try_acquire(me));
+/// assert!(!lock.try_acquire(me));
 /// lock.release().unwrap();
 /// assert!(lock.release().is_err());
 /// ```
@@ -40,26 +50,23 @@ pub struct Lock {
   waiters: WaitQueue,
 }
 
-impl Default for Lock {
-  fn default() -> Self {
-    Self::new()
-  }
-}
-
 impl Lock {
-  pub fn new() -> Self {
+  /// A new lock, watched for the death of its holders.
+  pub fn new() -> Arc<Self> {
     let memory = Arc::new(SharedMemory::zeroed(LOCK_WORDS * 4));
-    Self {
+    let lock = Arc::new(Self {
       waiters: WaitQueue::counting_in(memory.clone(), WAITERS),
       memory,
-    }
+    });
+    owner::watch(Arc::downgrade(&lock) as _);
+    lock
   }
 
   pub fn memory(&self) -> &Arc<SharedMemory> {
     &self.memory
   }
 
-  fn state(&self) -> &std::sync::atomic::AtomicI32 {
+  fn state(&self) -> &AtomicI32 {
     self.memory.word(0)
   }
 
@@ -67,66 +74,70 @@ impl Lock {
     self.state().load(SeqCst) != UNLOCKED
   }
 
-  pub fn try_acquire(&self) -> bool {
+  /// The holder's token, if held.
+  pub fn holder(&self) -> Option<Owner> {
+    match self.state().load(SeqCst) & HOLDER {
+      0 => None,
+      holder => Some(holder as Owner),
+    }
+  }
+
+  pub fn try_acquire(&self, owner: Owner) -> bool {
     self
       .state()
-      .compare_exchange(UNLOCKED, LOCKED, Acq, Relaxed)
+      .compare_exchange(UNLOCKED, owner as i32, Acq, Relaxed)
       .is_ok()
   }
 
-  /// Blocks until acquired or `until`.
-  pub fn acquire_until(&self, until: Instant) -> Acquire {
-    let state = self.state();
+  /// Blocks until acquired for `owner` or `until`.
+  pub fn acquire_until(&self, owner: Owner, until: Instant) -> Acquire {
     loop {
-      if state.swap(CONTENDED, Acq) == UNLOCKED {
-        return Acquire::Acquired;
-      }
+      let contended = match self.take_or_mark(owner) {
+        Ok(()) => return Acquire::Acquired,
+        Err(contended) => contended,
+      };
       // The wait queue counts us in before the check: a releaser that reads
-      // no waiters has already unlocked, and then the check finds it free.
-      let parked = self.waiters.park(|| state.load(SeqCst) == CONTENDED, until);
+      // no waiters has already unlocked, and then the check finds it changed.
+      let parked = self
+        .waiters
+        .park(|| self.state().load(SeqCst) == contended, until);
       if parked == Parked::Elapsed {
         return Acquire::Elapsed;
       }
     }
   }
 
-  /// Acquires now, or queues `callback`, which is called once the lock has
-  /// been handed to this waiter (it then owns the lock).
-  pub fn acquire_async(&self, callback: AsyncCallback) -> Started {
-    // Counted in before the lock is marked contended (see acquire_until).
-    let queued = self
-      .waiters
-      .enqueue(|| !self.mark_contended_or_take(), callback);
-    match queued {
-      Some(id) => Started::Queued(id),
-      None => Started::Ready,
+  /// Takes the lock for `owner` if it is free or its holder is dead (then
+  /// marked contended, as others may wait); else marks it contended so that
+  /// its holder will wake us, and returns the state to wait on.
+  fn take_or_mark(&self, owner: Owner) -> Result<(), i32> {
+    let state = self.state();
+    let mine = owner as i32 | CONTENDED;
+    let mut current = state.load(SeqCst);
+    loop {
+      let take = current == UNLOCKED || owner::is_dead((current & HOLDER) as Owner);
+      let next = if take { mine } else { current | CONTENDED };
+      if !take && next == current {
+        return Err(current);
+      }
+      match state.compare_exchange(current, next, SeqCst, SeqCst) {
+        Ok(_) if take => return Ok(()),
+        Ok(_) => return Err(next),
+        Err(seen) => current = seen,
+      }
     }
   }
 
-  /// Under the queue lock: take the lock (as CONTENDED, since others may wait)
-  /// if free, else make sure its holder will wake us. True if taken.
-  fn mark_contended_or_take(&self) -> bool {
-    let state = self.state();
-    loop {
-      match state.load(SeqCst) {
-        UNLOCKED => {
-          if state
-            .compare_exchange(UNLOCKED, CONTENDED, Acq, Relaxed)
-            .is_ok()
-          {
-            return true;
-          }
-        }
-        LOCKED => {
-          if state
-            .compare_exchange(LOCKED, CONTENDED, SeqCst, Relaxed)
-            .is_ok()
-          {
-            return false;
-          }
-        }
-        _ => return false,
-      }
+  /// Acquires now for `owner`, or queues `callback`, which is called once the
+  /// lock has been handed to this waiter (it then holds the lock).
+  pub fn acquire_async(&self, owner: Owner, callback: AsyncCallback) -> Started {
+    // Counted in before the lock is marked contended (see acquire_until).
+    let queued = self
+      .waiters
+      .enqueue_for(owner, || self.take_or_mark(owner).is_err(), callback);
+    match queued {
+      Some(id) => Started::Queued(id),
+      None => Started::Ready,
     }
   }
 
@@ -141,29 +152,37 @@ impl Lock {
   }
 
   pub fn release(&self) -> Result<(), NotLocked> {
-    match self.state().swap(UNLOCKED, Release) {
-      UNLOCKED => Err(NotLocked),
-      CONTENDED => {
-        if self.waiting() > 0 {
-          self.wake();
-        }
-        Ok(())
-      }
-      _ => Ok(()),
+    let previous = self.state().swap(UNLOCKED, SeqCst);
+    if previous == UNLOCKED {
+      return Err(NotLocked);
     }
+    if previous & CONTENDED != 0 {
+      // Pairs with the waiter's fence after it counted itself in.
+      crate::shim::fence(SeqCst);
+      if self.waiting() > 0 {
+        self.wake();
+      }
+    }
+    Ok(())
   }
 
-  /// After a release that found the lock CONTENDED: wake one thread to retry,
-  /// or hand the lock straight to one async waiter.
+  /// After a release that found the lock contended: wake one thread to retry,
+  /// or hand the lock straight to one async waiter (never to a dead one).
   pub fn wake(&self) {
     self.waiters.wake_with(
       1,
       || {},
-      |is_async| {
-        if !is_async || self.mark_contended_or_take() {
-          Decision::Deliver(Outcome::Woken)
-        } else {
-          Decision::Stop
+      |head: Head| {
+        if !head.is_async {
+          return Decision::Deliver(Outcome::Woken);
+        }
+        match self.take_or_mark(head.owner) {
+          Ok(()) if owner::is_dead(head.owner) => {
+            self.state().store(UNLOCKED, Release);
+            Decision::Skip
+          }
+          Ok(()) => Decision::Deliver(Outcome::Woken),
+          Err(_) => Decision::Stop,
         }
       },
       // The waiter's thread is gone: give its lock back (the loop then tries the next one).
@@ -172,7 +191,30 @@ impl Lock {
   }
 }
 
-#[cfg(test)]
+impl Abandon for Lock {
+  /// Passes a dead holder's lock to the next waiter, if any. Without waiters
+  /// it stays locked (as a robust mutex does), so another thread may still
+  /// release it, and the next acquirer takes it over ([`take_or_mark`]).
+  ///
+  /// A waiter that counted itself in after this read of the count checks the
+  /// holder after the death was recorded, so it takes the lock itself.
+  fn owner_died(&self, owner: Owner) {
+    let current = self.state().load(SeqCst);
+    if current & HOLDER == owner as i32
+      && current != UNLOCKED
+      && self.waiting() > 0
+      && self
+        .state()
+        .compare_exchange(current, UNLOCKED, SeqCst, Relaxed)
+        .is_ok()
+      && current & CONTENDED != 0
+    {
+      self.wake();
+    }
+  }
+}
+
+#[cfg(all(test, not(loom)))]
 mod tests {
   use super::*;
   use std::cell::UnsafeCell;
@@ -182,6 +224,12 @@ mod tests {
   struct Guarded(UnsafeCell<u64>);
   // SAFETY: only touched while holding the lock under test.
   unsafe impl Sync for Guarded {}
+
+  /// This test thread's owner token.
+  fn me() -> Owner {
+    thread_local!(static ME: Owner = owner::new_owner());
+    ME.with(|me| *me)
+  }
 
   fn far() -> Instant {
     Instant::now() + Duration::from_secs(30)
@@ -198,11 +246,11 @@ mod tests {
         s.spawn(move || {
           for i in 0..100_000 {
             if (i + t) % 2 == 0 {
-              if !lock.try_acquire() {
-                assert_eq!(lock.acquire_until(far()), Acquire::Acquired);
+              if !lock.try_acquire(me()) {
+                assert_eq!(lock.acquire_until(me(), far()), Acquire::Acquired);
               }
             } else {
-              assert_eq!(lock.acquire_until(far()), Acquire::Acquired);
+              assert_eq!(lock.acquire_until(me(), far()), Acquire::Acquired);
             }
             unsafe { *counter.0.get() += 1 };
             lock.release().unwrap();
@@ -217,23 +265,26 @@ mod tests {
   #[test]
   fn acquire_times_out() {
     let lock = Lock::new();
-    assert!(lock.try_acquire());
+    assert!(lock.try_acquire(me()));
     let until = Instant::now() + Duration::from_millis(30);
-    assert_eq!(lock.acquire_until(until), Acquire::Elapsed);
+    assert_eq!(lock.acquire_until(me(), until), Acquire::Elapsed);
     assert!(Instant::now() >= until);
   }
 
   #[test]
   fn async_waiters_get_the_lock_handed_over_in_order() {
-    let lock = Arc::new(Lock::new());
-    assert!(lock.try_acquire());
+    let lock = Lock::new();
+    assert!(lock.try_acquire(me()));
     let (tx, rx) = mpsc::channel();
     for name in ["first", "second"] {
       let tx = tx.clone();
-      let started = lock.acquire_async(Box::new(move |outcome| {
-        tx.send((name, outcome)).unwrap();
-        true
-      }));
+      let started = lock.acquire_async(
+        me(),
+        Box::new(move |outcome| {
+          tx.send((name, outcome)).unwrap();
+          true
+        }),
+      );
       assert!(matches!(started, Started::Queued(_)));
     }
     lock.release().unwrap();
@@ -249,10 +300,10 @@ mod tests {
   #[test]
   fn a_lock_handed_to_a_gone_waiter_passes_on() {
     let lock = Lock::new();
-    assert!(lock.try_acquire());
-    lock.acquire_async(Box::new(|_| false));
+    assert!(lock.try_acquire(me()));
+    lock.acquire_async(me(), Box::new(|_| false));
     let (tx, rx) = mpsc::channel();
-    lock.acquire_async(Box::new(move |_| tx.send(()).is_ok()));
+    lock.acquire_async(me(), Box::new(move |_| tx.send(()).is_ok()));
     lock.release().unwrap();
     rx.recv_timeout(Duration::from_secs(5))
       .expect("second waiter got the lock");
@@ -262,13 +313,73 @@ mod tests {
   #[test]
   fn cancelled_async_waiter_is_not_woken() {
     let lock = Lock::new();
-    assert!(lock.try_acquire());
-    let Started::Queued(id) = lock.acquire_async(Box::new(|_| panic!("cancelled waiter woken")))
+    assert!(lock.try_acquire(me()));
+    let Started::Queued(id) =
+      lock.acquire_async(me(), Box::new(|_| panic!("cancelled waiter woken")))
     else {
       panic!("expected to queue")
     };
     assert!(lock.cancel(id));
     lock.release().unwrap();
     assert!(!lock.locked());
+  }
+
+  /// A holder that dies with nobody waiting: still locked; the next acquirer takes it.
+  #[test]
+  fn a_dead_holders_lock_stays_locked_until_the_next_acquirer_takes_it() {
+    let lock = Lock::new();
+    let dead = owner::new_owner();
+    assert!(lock.try_acquire(dead));
+    owner::died(dead);
+    assert!(lock.locked() && !lock.try_acquire(me()));
+    assert_eq!(lock.acquire_until(me(), Instant::now()), Acquire::Acquired);
+    assert_eq!(lock.holder(), Some(me()));
+    lock.release().unwrap();
+  }
+
+  /// A holder that dies: a parked waiter (in 1 ms slices) and an async waiter
+  /// each get the lock in turn, 20 times over; a lock handed to a dead async
+  /// waiter passes on.
+  #[test]
+  fn a_dead_holders_lock_passes_to_the_next_waiter() {
+    for _ in 0..20 {
+      let lock = Lock::new();
+      let (dead, parked, queued) = (owner::new_owner(), owner::new_owner(), owner::new_owner());
+      assert!(lock.try_acquire(dead));
+      let (tx, rx) = mpsc::channel();
+      assert!(matches!(
+        lock.acquire_async(queued, Box::new(move |_| tx.send(()).is_ok())),
+        Started::Queued(_)
+      ));
+      std::thread::scope(|s| {
+        let waiter = s.spawn(|| loop {
+          let slice = Instant::now() + Duration::from_millis(1);
+          if lock.acquire_until(parked, slice) == Acquire::Acquired {
+            return lock.holder();
+          }
+        });
+        owner::died(dead);
+        rx.recv_timeout(Duration::from_secs(5))
+          .expect("the async waiter got the lock");
+        assert_eq!(lock.holder(), Some(queued));
+        lock.release().unwrap();
+        assert_eq!(waiter.join().unwrap(), Some(parked));
+      });
+      lock.release().unwrap();
+      assert!(!lock.locked());
+    }
+  }
+
+  #[test]
+  fn a_lock_is_not_handed_to_a_dead_async_waiter() {
+    let lock = Lock::new();
+    let (dead, alive) = (owner::new_owner(), owner::new_owner());
+    assert!(lock.try_acquire(alive));
+    // The waiter's thread is gone but its wake would still be "sent".
+    lock.acquire_async(dead, Box::new(|_| true));
+    owner::died(dead);
+    lock.release().unwrap();
+    assert!(!lock.locked());
+    assert_eq!(lock.waiting(), 0);
   }
 }

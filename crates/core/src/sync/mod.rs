@@ -11,15 +11,18 @@ mod barrier;
 mod condition;
 mod event;
 mod lock;
+#[cfg(all(test, loom))]
+mod loom_models;
+pub mod owner;
 mod semaphore;
 mod wait_queue;
 
 pub use barrier::{Arrival, Barrier, BrokenBarrier};
 pub use condition::Condition;
 pub use event::Event;
-pub use lock::{Lock, NotLocked};
+pub use lock::{Lock, NotLocked, CONTENDED};
 pub use semaphore::{Semaphore, TooManyReleases};
-pub use wait_queue::{AsyncCallback, Decision, Outcome, Parked, Ticket, WaitQueue};
+pub use wait_queue::{AsyncCallback, Decision, Head, Outcome, Parked, Ticket, WaitQueue};
 
 /// The result of a blocking wait slice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-use std::sync::atomic::AtomicI32;
+use crate::shim::AtomicI32;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
 use std::time::Instant;
@@ -101,8 +101,8 @@ impl Semaphore {
     self.waiters.wake_with(
       n as usize,
       || {},
-      |is_async| {
-        if !is_async || self.try_acquire() {
+      |head| {
+        if !head.is_async || self.try_acquire() {
           Decision::Deliver(Outcome::Woken)
         } else {
           Decision::Stop

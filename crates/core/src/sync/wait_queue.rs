@@ -1,10 +1,11 @@
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use parking_lot::{Condvar, Mutex};
+use crate::shim::{fence, AtomicI32, AtomicU64, Condvar, Mutex};
 
+use super::owner::Owner;
 use crate::SharedMemory;
 
 /// How a wait ended.
@@ -44,6 +45,9 @@ enum Kind {
 
 struct Waiter {
   id: u64,
+  /// Whose wait this is (0: nobody in particular), so a wake can pass over
+  /// a waiter whose thread died.
+  owner: Owner,
   kind: Kind,
 }
 
@@ -78,10 +82,19 @@ impl Ticket {
   }
 }
 
+/// The waiter at the head of the queue, as `wake_with` shows it to `decide`.
+#[derive(Debug, Clone, Copy)]
+pub struct Head {
+  pub is_async: bool,
+  pub owner: Owner,
+}
+
 /// What `wake_with` does with the waiter at the head of the queue.
 pub enum Decision {
   /// Remove it and deliver this outcome.
   Deliver(Outcome),
+  /// Remove it without waking it and without counting it (its thread is dead).
+  Skip,
   /// Leave it (and every waiter behind it) queued.
   Stop,
 }
@@ -160,6 +173,9 @@ impl WaitQueue {
   /// sees the change that wake follows. True if it must wait (and stays counted).
   fn register(&self, must_wait: impl FnOnce() -> bool) -> bool {
     self.count().fetch_add(1, Ordering::SeqCst);
+    // Pairs with the waker's fence (store-buffering); also what loom needs to
+    // see the SeqCst order, which it models only through fences.
+    fence(Ordering::SeqCst);
     let wait = must_wait();
     if !wait {
       self.count().fetch_sub(1, Ordering::SeqCst);
@@ -170,7 +186,7 @@ impl WaitQueue {
   /// Wakes one waiter after a change made (atomically) before this call, and
   /// costs no lock when nobody waits: for the hot paths of queues.
   pub fn wake_one_if_waiting(&self) {
-    std::sync::atomic::fence(Ordering::SeqCst);
+    fence(Ordering::SeqCst);
     if self.count().load(Ordering::SeqCst) > 0 {
       self.wake_with(1, || {}, |_| Decision::Deliver(Outcome::Woken), |_| {});
     }
@@ -179,6 +195,16 @@ impl WaitQueue {
   /// Takes a place in the queue while `must_wait()` holds (checked under the
   /// queue lock); None when no wait is needed.
   pub fn enqueue_thread(&self, must_wait: impl FnOnce() -> bool) -> Option<Ticket> {
+    self.enqueue_thread_for(0, must_wait)
+  }
+
+  /// [`enqueue_thread`](Self::enqueue_thread) for `owner`, whose place a wake
+  /// passes over once `owner` is dead.
+  pub fn enqueue_thread_for(
+    &self,
+    owner: Owner,
+    must_wait: impl FnOnce() -> bool,
+  ) -> Option<Ticket> {
     let parker = Arc::new(Parker {
       outcome: Mutex::new(None),
       condvar: Condvar::new(),
@@ -190,6 +216,7 @@ impl WaitQueue {
     let id = self.next_id.fetch_add(1, Ordering::Relaxed);
     waiters.push_back(Waiter {
       id,
+      owner,
       kind: Kind::Thread(parker.clone()),
     });
     Some(Ticket { id, parker })
@@ -208,6 +235,16 @@ impl WaitQueue {
   /// Queues `callback` while `must_wait()` holds (checked under the queue lock).
   /// Returns the waiter's id, or None when no wait was needed.
   pub fn enqueue(&self, must_wait: impl FnOnce() -> bool, callback: AsyncCallback) -> Option<u64> {
+    self.enqueue_for(0, must_wait, callback)
+  }
+
+  /// [`enqueue`](Self::enqueue) for `owner` (see [`Head::owner`]).
+  pub fn enqueue_for(
+    &self,
+    owner: Owner,
+    must_wait: impl FnOnce() -> bool,
+    callback: AsyncCallback,
+  ) -> Option<u64> {
     let mut waiters = self.waiters.lock();
     if !self.register(must_wait) {
       return None;
@@ -215,6 +252,7 @@ impl WaitQueue {
     let id = self.next_id.fetch_add(1, Ordering::Relaxed);
     waiters.push_back(Waiter {
       id,
+      owner,
       kind: Kind::Async(callback),
     });
     Some(id)
@@ -235,8 +273,8 @@ impl WaitQueue {
   }
 
   /// Runs `change` under the queue lock, then wakes up to `n` of the waiters
-  /// queued before it, asking `decide` for each whether and how (`is_async`
-  /// tells which kind it is). A waiter that checks after `change` sees its
+  /// queued before it, asking `decide` for each whether and how (given its
+  /// [`Head`]). A waiter that checks after `change` sees its
   /// effect and does not wait, so a state change and its wake are one step:
   /// no later waiter can take a wake meant for an earlier one.
   ///
@@ -246,7 +284,7 @@ impl WaitQueue {
     &self,
     n: usize,
     change: impl FnOnce(),
-    mut decide: impl FnMut(bool) -> Decision,
+    mut decide: impl FnMut(Head) -> Decision,
     mut undo: impl FnMut(Outcome),
   ) -> usize {
     let mut woken = 0;
@@ -254,12 +292,19 @@ impl WaitQueue {
     change();
     while woken < n {
       let Some(head) = waiters.front() else { break };
-      let outcome = match decide(matches!(head.kind, Kind::Async(_))) {
-        Decision::Deliver(outcome) => outcome,
-        Decision::Stop => break,
+      let head = Head {
+        is_async: matches!(head.kind, Kind::Async(_)),
+        owner: head.owner,
       };
+      let decision = decide(head);
+      if matches!(decision, Decision::Stop) {
+        break;
+      }
       let waiter = waiters.pop_front().expect("head exists");
       self.count().fetch_sub(1, Ordering::SeqCst);
+      let Decision::Deliver(outcome) = decision else {
+        continue;
+      };
       match waiter.kind {
         Kind::Thread(parker) => {
           *parker.outcome.lock() = Some(outcome);
