@@ -16,6 +16,7 @@ import {
   BrokenBarrierError, TimeoutError, Value, RawValue, SharedArray,
 } from '../index.mjs'
 import { assertExited, childScripts, settled, withPool } from './helpers.mjs'
+import { liveSharedObjects } from '../binding.js'
 
 // Set before any worker starts (see memory.test.mjs).
 v8.setFlagsFromString('--expose-gc')
@@ -1210,8 +1211,9 @@ test('8 pending lock.acquire() / ev.wait() on the main thread leave fs and crypt
 
 // ================================================================== lifetime
 
-test('lifetime: 100k shared objects created, passed to tasks and dropped keep RSS bounded', { timeout: 300000 }, async () => {
+test('lifetime: 100k shared objects created, passed to tasks and dropped keep RSS bounded and the handle table at its size', { timeout: 300000 }, async () => {
   await withPool(2, async (pool) => {
+    const liveAtStart = liveSharedObjects()
     const collect = () => require('node:vm').runInNewContext('gc')()
     const settle = async () => {
       await pool.map(collect, [1, 2, 3, 4, 5, 6, 7, 8], { chunksize: 1 })
@@ -1238,6 +1240,10 @@ test('lifetime: 100k shared objects created, passed to tasks and dropped keep RS
     }
     const growth = Math.min(samples.at(-1), samples.at(-2)) - Math.min(samples[0], samples[1])
     assert.ok(growth < 96 * 1024 * 1024, `RSS grew by ${(growth / 1048576).toFixed(1)} MiB; samples ${samples.map((s) => (s / 1048576).toFixed(0)).join(', ')} MiB`)
+    // Every object is released once its handles are collected, in every
+    // thread (objects of earlier tests may go too, so it may end lower).
+    for (let round = 0; round < 100 && liveSharedObjects() > liveAtStart; round++) await settle()
+    assert.ok(liveSharedObjects() <= liveAtStart, `${liveSharedObjects()} shared objects alive after the soak, ${liveAtStart} before it`)
   })
 })
 

@@ -67,6 +67,29 @@ impl<T: ?Sized> HandleTable<T> {
     self.inner.lock().entries.len()
   }
 
+  /// How many registered objects are still alive (dead entries wait for a sweep).
+  ///
+  /// ```
+  /// use std::sync::Arc;
+  /// use multiproc_core::HandleTable;
+  ///
+  /// let table = HandleTable::new();
+  /// let (a, b) = (Arc::new(1), Arc::new(2));
+  /// table.insert(&a);
+  /// table.insert(&b);
+  /// drop(a);
+  /// assert_eq!((table.len(), table.live()), (2, 1));
+  /// ```
+  pub fn live(&self) -> usize {
+    self
+      .inner
+      .lock()
+      .entries
+      .values()
+      .filter(|weak| weak.strong_count() > 0)
+      .count()
+  }
+
   pub fn is_empty(&self) -> bool {
     self.len() == 0
   }

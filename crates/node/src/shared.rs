@@ -64,6 +64,12 @@ pub fn register<T: Any + Send + Sync>(object: &Arc<T>) -> u64 {
   OBJECTS.insert(&shared)
 }
 
+/// How many shared objects are alive in this process (for leak tests).
+#[napi]
+pub fn live_shared_objects() -> u32 {
+  OBJECTS.live() as u32
+}
+
 /// The live object `id` as a `T`, from any thread.
 pub fn attach<T: Any + Send + Sync>(id: f64, kind: &str) -> Result<Arc<T>> {
   let object = OBJECTS
