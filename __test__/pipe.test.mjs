@@ -859,3 +859,23 @@ const cpu = process.cpuUsage(before)
 console.log(JSON.stringify(ready), performance.now() - started >= 450, (cpu.user + cpu.system) / 1000 < 250)
 `), '[] true true')
 })
+
+test('a Connection in initargs: a replacement worker gets its own handle after the first closed its copy', T, async () => {
+  const [reader, writer] = Pipe(false)
+  const pool = new Pool({ processes: 1, maxTasksPerChild: 1, initializer: (w) => { globalThis.__writer = w }, initargs: [writer] })
+  try {
+    // The main thread's handle keeps the end open (as the parent's descriptor
+    // does in Python, where each new worker gets a duplicate of it).
+    for (const i of [0, 1, 2]) {
+      await pool.apply((i) => {
+        globalThis.__writer.send(i)
+        globalThis.__writer.close()
+      }, [i])
+      assert.equal(await reader.recv(), i)
+    }
+    writer.close()
+  } finally {
+    await pool.terminate()
+  }
+  await assert.rejects(reader.recv(), isEOF, 'every handle closed once the pool let go of the initargs')
+})

@@ -38,6 +38,8 @@ export class Dispatcher {
   #nextJobId = 1;
   #ringScheduled = false;
   #pumping = false;
+  /** Drained from the core, waiting for their workers' output (see #pump). */
+  readonly #undelivered = new Set<number>();
   readonly #events: DispatcherEvents;
 
   constructor(slots: number, events: DispatcherEvents) {
@@ -83,7 +85,7 @@ export class Dispatcher {
    *  with `stopRunning` (abort, timeout) a running one's worker is stopped too. */
   cancel(id: number, stopRunning = false): void {
     if (!this.#jobs.delete(id)) return;
-    const slot = this.core.cancel(id, stopRunning);
+    const slot = this.#undelivered.has(id) ? null : this.core.cancel(id, stopRunning);
     if (this.#jobs.size === 0) this.#events.onBusyChange(false);
     if (slot !== null) this.#events.onRunawayJob(slot);
   }
@@ -152,10 +154,15 @@ export class Dispatcher {
         const seen = Atomics.load(this.bell, RESULT_BELL);
         const finished = this.core.drain(DRAIN_BATCH);
         if (finished.length > 0) {
-          // Node acknowledges a worker's output before this thread has it, so
-          // a result can overtake the output printed before it: wait for it.
+          // A result must not overtake the output its worker printed before it
+          // (see worker/stdio.ts). Jobs cancelled meanwhile are finished: the
+          // core must not mark them (the mark would never be cleared).
           const printed = this.#events.outputWritten();
-          if (printed) await printed;
+          if (printed) {
+            for (const job of finished) this.#undelivered.add(job.id);
+            await printed;
+            this.#undelivered.clear();
+          }
           for (const job of finished) this.#deliver(job);
           continue;
         }

@@ -69,8 +69,9 @@ export class Pool {
    *  pool: replacement workers attach to them by id. */
   readonly #initargs: unknown[];
   /** Held for the same reason: what replaceShared sent for them (a pipe end
-   *  sent is a new handle, which lives only as long as someone holds it). */
-  #initargsSent: unknown;
+   *  sent is a new handle, which lives only as long as someone holds it);
+   *  released once the workers have exited after join() or terminate(). */
+  #initargsSent: { release(): void } | undefined;
   /** Why the pool stopped, when the user did not stop it (see #assertRunning). */
   #stopReason?: string;
   /** map/starmap calls made while running whose async input is still being read:
@@ -221,6 +222,7 @@ export class Pool {
       throw new Error('Pool.join() waits for workers to exit: call pool.close() or pool.terminate() first');
     }
     await this.#workers.allExited();
+    this.#initargsSent?.release();
     this.#dispatcher.drainNow();
   }
 
@@ -409,7 +411,7 @@ export class Pool {
       } catch (error) {
         finish(error);
       }
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (!settled) signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -444,7 +446,7 @@ export class Pool {
     this.#applyQueue.clear();
     for (const pending of queued) pending.reject(error);
     this.#dispatcher.terminate(error);
-    this.#terminated = this.#workers.terminateAll();
+    this.#terminated = this.#workers.terminateAll().then(() => this.#initargsSent?.release());
     return this.#terminated;
   }
 

@@ -13,7 +13,7 @@ export interface WorkerStart {
   poolId: number;
   slot: number;
   bell: Int32Array;
-  /** Per slot: bytes of console output its worker wrote (see countOutput). */
+  /** Per slot: bytes of console output its worker wrote before its last result (see countOutput). */
   output: Int32Array;
   /** Per slot: the running job's id (mod 2^32) << 32 | its items done so far. */
   progress: BigUint64Array;

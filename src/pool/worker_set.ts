@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Worker, threadId, type ResourceLimits } from 'node:worker_threads';
+import { waitUntil } from '../event_loop';
 import { addonForWorkers } from '../native';
 import { IDENTITY_KEY, currentProcess, type WorkerIdentity } from '../process_info';
 import type { WorkerMessage, WorkerStart } from './wire';
@@ -7,6 +8,9 @@ import type { WorkerMessage, WorkerStart } from './wire';
 const ENTRY = join(__dirname, '..', 'worker', 'entry.js');
 
 let poolWorkerCount = 0;
+
+/** Longest a result waits for the output its worker printed before it. */
+const OUTPUT_WAIT_MS = 2000;
 
 export interface WorkerSetEvents {
   /** A worker exited without being asked to (crash, process.exit, retirement). */
@@ -24,8 +28,8 @@ export class WorkerSet {
   readonly #events: WorkerSetEvents;
   readonly #workers: (Worker | null)[];
   readonly #stopping = new Set<Worker>();
-  /** Per slot, bytes of console output written by its worker (shared with it)
-   *  and received here (mod 2^32). */
+  /** Per slot, bytes of console output its worker wrote before its last
+   *  result (shared with it), and bytes received here (mod 2^32). */
   readonly #written: Int32Array;
   readonly #received: Int32Array;
   #ref = false;
@@ -88,9 +92,11 @@ export class WorkerSet {
   }
 
   /**
-   * Resolves once the console output the workers have written so far has
-   * reached this process's stdout/stderr (undefined: it has). Output written
-   * later, or by a worker that exited meanwhile, is not waited for.
+   * Resolves once the console output the workers wrote before their results
+   * so far has reached this process's stdout/stderr (undefined: it has).
+   * Output written later, or by a worker that exited meanwhile, is not waited
+   * for; nor, past OUTPUT_WAIT_MS, output that a worker could not hand over
+   * (its parent was blocked in a *Sync wait, see worker/stdio.ts).
    */
   outputWritten(): Promise<void> | undefined {
     const marks: [slot: number, worker: Worker, bytes: number][] = [];
@@ -100,10 +106,7 @@ export class WorkerSet {
     }
     const behind = () => marks.some(([slot, worker, bytes]) => this.#workers[slot] === worker && ((bytes - this.#received[slot]) | 0) > 0);
     if (!behind()) return undefined;
-    return new Promise((resolve) => {
-      const check = () => (behind() ? setImmediate(check) : resolve());
-      setImmediate(check);
-    });
+    return waitUntil(() => !behind(), OUTPUT_WAIT_MS);
   }
 
   /** Whether the workers keep the process alive (always while joining). */

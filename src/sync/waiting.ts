@@ -1,3 +1,4 @@
+import { waitUntil } from '../event_loop';
 import { native, type AsyncWaker } from '../native';
 import { describe } from '../task_function';
 import { whileBlocked } from '../worker/stdio';
@@ -108,11 +109,9 @@ let delivering = false;
 export function deliverPendingWakes(): void {
   if (delivering || waker === undefined || waker.inFlight === 0) return;
   delivering = true;
-  const check = () => {
-    if (waker!.inFlight > 0) setImmediate(check);
-    else delivering = false;
-  };
-  setImmediate(check);
+  void waitUntil(() => waker!.inFlight === 0).then(() => {
+    delivering = false;
+  });
 }
 
 export interface AsyncWait {

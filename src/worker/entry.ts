@@ -7,7 +7,7 @@ import { toErrorRecord } from '../transfer/remote_error';
 import { CallMode, decodeJob, encodeResults, type ItemErrors } from '../transfer/codec';
 import { PROGRESS_WANTED, RESULT_BELL, TASK_BELL, type WorkerMessage, type WorkerStart } from '../pool/wire';
 import { importParentPreloads, loadFunction, taskError } from './compile';
-import { countOutput, flushStdio, watchParent } from './stdio';
+import { countOutput, flushStdio, publishOutput, watchParent } from './stdio';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -17,7 +17,7 @@ const SLICE_MS = 20;
 
 const start = workerData as WorkerStart;
 watchParent(start.parentBlocked);
-countOutput(start.output, start.slot);
+countOutput();
 const core = native.NativeTaskPool.attach(start.poolId);
 const bell = start.bell;
 const functions = new Map<number, AnyFunction>();
@@ -62,6 +62,7 @@ async function runJob(job: TakenJob): Promise<void> {
   const flushed = flushStdio();
   if (flushed) await flushed;
   const { ok, format, payload } = encodeResults(results, errors);
+  publishOutput(start.output, start.slot);
   core.complete(start.slot, job.id, ok, format, payload);
   Atomics.add(bell, RESULT_BELL, 1);
   Atomics.notify(bell, RESULT_BELL);

@@ -24,23 +24,32 @@ export function watchParent(flag: Int32Array): void {
   parentBlocked = flag;
 }
 
+let written = 0;
+
 /**
- * Counts the bytes this worker writes to stdout and stderr into `counter[slot]`
- * (mod 2^32). Node acknowledges a worker's output before its parent has taken
- * it in, so the parent compares this count with the bytes it received before
- * it delivers this worker's results (see WorkerSet.outputPending).
+ * Counts the bytes this worker writes to stdout and stderr. A write's callback
+ * runs once the parent thread has asked for more, which can be before it has
+ * taken the bytes in: so a result could overtake the output printed before
+ * it. The worker publishes its count with each result (`publishOutput`), and
+ * the parent delivers results once it has received that much (see
+ * WorkerSet.outputWritten).
  */
-export function countOutput(counter: Int32Array, slot: number): void {
+export function countOutput(): void {
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write;
     stream.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
       const bytes = typeof chunk === 'string'
         ? Buffer.byteLength(chunk, typeof rest[0] === 'string' ? (rest[0] as BufferEncoding) : 'utf8')
         : (chunk as Uint8Array).byteLength;
-      Atomics.add(counter, slot, bytes);
+      written = (written + bytes) | 0;
       return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
     } as typeof stream.write;
   }
+}
+
+/** Publishes the bytes written so far (call after flushStdio, before reporting). */
+export function publishOutput(counter: Int32Array, slot: number): void {
+  Atomics.store(counter, slot, written);
 }
 
 /** How often a waiting worker checks whether its parent got blocked. */

@@ -184,6 +184,12 @@ impl Handle {
     if !self.is_open() {
       return None;
     }
+    self.another()
+  }
+
+  /// Another handle on the same end while any handle of it is open, this one
+  /// or not.
+  fn another(&self) -> Option<Handle> {
     let count = self.channel.count(self.end);
     count
       .fetch_update(SeqCst, SeqCst, |n| (n > 0).then_some(n + 1))
@@ -228,13 +234,14 @@ impl Transit {
     })
   }
 
-  /// The receiver's handle: the one in transit the first time, else a
-  /// duplicate of it (None if the first receiver closed it already).
+  /// The receiver's handle: the one in transit the first time, else a new
+  /// one on the same end (each receiver closes only its own); None once every
+  /// handle of the end has closed.
   pub fn receive(&self) -> Option<Arc<Handle>> {
     if !self.taken.swap(true, SeqCst) {
       return Some(self.handle.clone());
     }
-    self.handle.duplicate().map(Arc::new)
+    self.handle.another().map(Arc::new)
   }
 }
 
@@ -343,6 +350,29 @@ mod tests {
     assert!(second.is_open());
     drop(second);
     assert_eq!(reader.channel().try_recv(), Err(PipeError::Eof));
+  }
+
+  #[test]
+  fn a_later_receiver_gets_its_own_handle_after_the_first_closed_its_own() {
+    let (reader, writer) = Channel::pipe();
+    let sent = Transit::send(&writer).unwrap();
+    let first = sent.receive().unwrap();
+    let second = sent.receive().unwrap();
+    first.close();
+    let third = sent
+      .receive()
+      .expect("the end is still open: the second receiver holds it");
+    drop(second);
+    assert!(third.is_open());
+    writer.close();
+    assert!(
+      !reader.channel().poll(),
+      "the third receiver's handle is open"
+    );
+    drop(third);
+    drop(sent);
+    assert_eq!(reader.channel().try_recv(), Err(PipeError::Eof));
+    assert!(Transit::send(&reader).unwrap().receive().is_some());
   }
 
   #[test]

@@ -219,11 +219,11 @@ impl TaskPool {
   }
 
   pub fn complete(&self, slot: usize, completion: Completion) {
-    let word = self.held[slot].load(Ordering::Acquire);
-    self.held[slot].store(
-      if word & STOPPING != 0 { RETIRED } else { 0 },
-      Ordering::Release,
-    );
+    // One atomic step: a stop marked between a load and a store would be lost
+    // and the stopped worker would take, and die with, another caller's job.
+    let _ = self.held[slot].fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
+      Some(if word & STOPPING != 0 { RETIRED } else { 0 })
+    });
     self.held_objects[slot].lock().clear();
     // The receiver lives in `self`: sending cannot fail.
     let _ = self.done_tx.send(completion);
@@ -432,6 +432,34 @@ mod tests {
     assert_eq!(pool.cancel(2, true), None, "finished: nothing to stop");
     assert_eq!(pool.drain(8).len(), 2);
     assert_eq!(pool.cancelled_count.load(Ordering::Relaxed), 0);
+  }
+
+  /// A stop racing the completion of the job it aims at: whenever the stop
+  /// names the slot, the slot's worker gets no other job.
+  #[test]
+  fn a_stop_racing_completion_never_hands_the_slot_another_job() {
+    for round in 0..2_000u64 {
+      let pool = TaskPool::new(1);
+      let (a, b) = (2 * round + 1, 2 * round + 2);
+      pool.submit(job(a)).unwrap();
+      pool.submit(job(b)).unwrap();
+      assert!(matches!(pool.take(0), Take::Job(j) if j.id == a));
+      let start = std::sync::Barrier::new(2);
+      let (stopped, next) = std::thread::scope(|s| {
+        let worker = s.spawn(|| {
+          start.wait();
+          pool.complete(0, done(a));
+          matches!(pool.take(0), Take::Job(_))
+        });
+        start.wait();
+        let stopped = pool.cancel(a, true);
+        (stopped, worker.join().unwrap())
+      });
+      assert!(
+        !(stopped.is_some() && next),
+        "round {round}: the stopped slot took job {b}"
+      );
+    }
   }
 
   /// Cancels with `stop_running` racing workers' takes: each job is either

@@ -70,7 +70,7 @@ impl NativeChannel {
     let handle = transit.receive().ok_or_else(|| {
       Error::new(
         Status::GenericFailure,
-        "this pipe end was closed by the first thread that received it",
+        "this pipe end is closed: every handle of it was closed before this thread received it",
       )
     })?;
     Ok(Self { handle })
