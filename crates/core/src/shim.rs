@@ -11,8 +11,15 @@ pub(crate) use std::sync::atomic::{fence, AtomicI32, AtomicU64};
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{fence, AtomicI32, AtomicU64};
+
+#[cfg(loom)]
+pub(crate) use loom::thread::yield_now as spin_loop;
 #[cfg(loom)]
 pub(crate) use parking::{Condvar, Mutex};
+/// A spin-wait's pause; under loom a yield, so a model can let the awaited
+/// thread run.
+#[cfg(not(loom))]
+pub(crate) use std::hint::spin_loop;
 
 /// loom's std-shaped Mutex and Condvar with parking_lot's signatures. loom
 /// never times a wait out: a model passes only if every wait is woken.

@@ -4,7 +4,7 @@
 //! getting a number costs no native call. It is Dmitry Vyukov's bounded MPMC
 //! queue: each slot has a sequence word saying whose turn it is.
 
-use crate::shim::{AtomicI32, AtomicU64};
+use crate::shim::{spin_loop, AtomicI32, AtomicU64};
 use std::sync::atomic::Ordering::{Relaxed, Release, SeqCst};
 use std::sync::Arc;
 
@@ -106,9 +106,10 @@ impl Ring {
         if which == HEAD || self.word(HEAD).load(SeqCst) == position {
           return None;
         }
-        std::hint::spin_loop();
+        spin_loop();
         position = counter.load(Relaxed);
       } else {
+        spin_loop();
         position = counter.load(Relaxed);
       }
     }
@@ -272,5 +273,71 @@ mod tests {
     let n = 2 * PER_PRODUCER;
     assert_eq!(taken.load(SeqCst), n);
     assert_eq!(sum.load(SeqCst), n * (n - 1) / 2);
+  }
+}
+
+/// loom models of the ring (two slots, so a lap and a wrap happen).
+/// Run: RUSTFLAGS="--cfg loom" cargo test -p multiproc-core --release loom
+#[cfg(all(test, loom))]
+mod loom_models {
+  use super::Ring;
+  use loom::thread;
+  use std::sync::Arc;
+
+  /// Pops `n` numbers, yielding while the ring is empty.
+  fn pop(ring: &Ring, n: usize) -> Vec<f64> {
+    let mut got = Vec::new();
+    while got.len() < n {
+      match ring.try_pop() {
+        Some(value) => got.push(value),
+        None => thread::yield_now(),
+      }
+    }
+    got
+  }
+
+  fn push(ring: &Ring, value: f64) {
+    while !ring.try_push(value, || {}) {
+      thread::yield_now();
+    }
+  }
+
+  #[test]
+  fn loom_ring_keeps_a_producers_order_across_a_lap() {
+    loom::model(|| {
+      let ring = Arc::new(Ring::new(2));
+      let producer = {
+        let ring = ring.clone();
+        thread::spawn(move || {
+          for value in [1.0, 2.0, 3.0] {
+            push(&ring, value);
+          }
+        })
+      };
+      assert_eq!(pop(&ring, 3), vec![1.0, 2.0, 3.0]);
+      producer.join().unwrap();
+      assert!(ring.try_pop().is_none());
+    });
+  }
+
+  #[test]
+  fn loom_ring_two_producers_deliver_each_number_once() {
+    loom::model(|| {
+      let ring = Arc::new(Ring::new(2));
+      let producers: Vec<_> = [1.0, 10.0]
+        .into_iter()
+        .map(|value| {
+          let ring = ring.clone();
+          thread::spawn(move || push(&ring, value))
+        })
+        .collect();
+      let mut got = pop(&ring, 2);
+      for producer in producers {
+        producer.join().unwrap();
+      }
+      got.sort_by(f64::total_cmp);
+      assert_eq!(got, vec![1.0, 10.0]);
+      assert!(ring.try_pop().is_none());
+    });
   }
 }
