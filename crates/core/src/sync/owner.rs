@@ -28,28 +28,39 @@ pub trait Abandon: Send + Sync {
   fn owner_died(&self, owner: Owner);
 }
 
-static NEXT: Mutex<Owner> = Mutex::new(1);
-static DEAD: RwLock<BTreeSet<Owner>> = RwLock::new(BTreeSet::new());
+/// The tokens handed out are `1..next`; the live ones are kept (not the dead
+/// ones), so the record stays as small as the set of living threads.
+struct Tokens {
+  next: Owner,
+  live: BTreeSet<Owner>,
+}
+
+static TOKENS: RwLock<Tokens> = RwLock::new(Tokens {
+  next: 1,
+  live: BTreeSet::new(),
+});
 static WATCHED: Mutex<Vec<Weak<dyn Abandon>>> = Mutex::new(Vec::new());
 
 /// A fresh token, alive until [`died`]. Tokens are never reused.
 pub fn new_owner() -> Owner {
-  let mut next = NEXT.lock();
-  let owner = *next;
+  let mut tokens = TOKENS.write();
+  let owner = tokens.next;
   assert!(owner < 1 << OWNER_BITS, "out of owner tokens");
-  *next += 1;
+  tokens.next += 1;
+  tokens.live.insert(owner);
   owner
 }
 
 pub fn is_dead(owner: Owner) -> bool {
-  owner != 0 && DEAD.read().contains(&owner)
+  let tokens = TOKENS.read();
+  owner != 0 && owner < tokens.next && !tokens.live.contains(&owner)
 }
 
 /// Records `owner`'s death, then tells every watched object, so a lock it held
 /// passes to the next waiter and a barrier it waited in breaks. Marked dead
 /// first: an object that hands itself to `owner` after this checks `is_dead`.
 pub fn died(owner: Owner) {
-  DEAD.write().insert(owner);
+  TOKENS.write().live.remove(&owner);
   let watched: Vec<Arc<dyn Abandon>> = WATCHED.lock().iter().filter_map(Weak::upgrade).collect();
   for object in watched {
     object.owner_died(owner);
@@ -63,4 +74,27 @@ pub fn watch(object: Weak<dyn Abandon>) {
     watched.retain(|weak| weak.strong_count() > 0);
   }
   watched.push(object);
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn the_dead_are_forgotten_but_stay_dead() {
+    let living = new_owner();
+    let ended: Vec<Owner> = (0..1000).map(|_| new_owner()).collect();
+    for &owner in &ended {
+      died(owner);
+    }
+    assert!(ended.iter().all(|&owner| is_dead(owner)));
+    assert!(!is_dead(living) && !is_dead(0));
+    assert!(
+      ended
+        .iter()
+        .all(|owner| !TOKENS.read().live.contains(owner)),
+      "no record per ended thread is kept"
+    );
+    died(living);
+  }
 }
