@@ -606,14 +606,21 @@ mod tests {
     assert_eq!(pool.drain(1).len(), 0);
   }
 
-  #[test]
-  fn shared_objects_of_a_job_live_until_it_is_finished() {
+  /// A one-slot pool with job 1 queued, holding the only strong reference to an object.
+  fn pool_with_a_job_holding_an_object(
+  ) -> (TaskPool, std::sync::Weak<dyn std::any::Any + Send + Sync>) {
     let pool = TaskPool::new(1);
     let object: Shared = Arc::new(5u8);
     let weak = Arc::downgrade(&object);
     let mut queued = job(1);
     queued.keep_alive = vec![object];
     pool.submit(queued).unwrap();
+    (pool, weak)
+  }
+
+  #[test]
+  fn shared_objects_of_a_job_live_until_it_is_finished() {
+    let (pool, weak) = pool_with_a_job_holding_an_object();
     let Take::Job(taken) = pool.take(0) else {
       panic!("no job")
     };
@@ -636,12 +643,7 @@ mod tests {
 
   #[test]
   fn cancelling_a_queued_job_releases_its_shared_objects_at_once() {
-    let pool = TaskPool::new(1);
-    let object: Shared = Arc::new(5u8);
-    let weak = Arc::downgrade(&object);
-    let mut queued = job(1);
-    queued.keep_alive = vec![object];
-    pool.submit(queued).unwrap();
+    let (pool, weak) = pool_with_a_job_holding_an_object();
     assert_eq!(pool.cancel(1, true), None);
     assert!(
       weak.upgrade().is_none(),
