@@ -1,4 +1,4 @@
-// The public API of multiproc (see ../shared/api-contract.md in the project).
+// The public API of multiproc; README.md and docs/ describe it.
 export { Pool } from './src/pool/pool';
 export { AsyncResult } from './src/pool/async_result';
 export type { PoolOptions, MapOptions, ImapOptions, ApplyOptions, WaitOptions } from './src/pool/options';
