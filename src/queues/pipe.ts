@@ -2,7 +2,7 @@ import { deserialize, serialize } from 'node:v8';
 import { EOFError, TimeoutError } from '../errors';
 import { native, type NativeChannel, type QueueTake } from '../native';
 import { kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
-import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitSync, type AsyncWait } from '../sync/waiting';
+import { Outcome, blockingOptions, deliverPendingWakes, peekAsync, waitAsync, waitSync, type AsyncWait } from '../sync/waiting';
 import { describe } from '../task_function';
 import { BYTES, decodeItem, encodeItem } from './queue';
 import { kReady, kWhenReady, type Waitable } from './wait';
@@ -60,10 +60,8 @@ function readable(reader: NativeChannel): AsyncWait {
  * Waits until `reader` would not block. A wake it took without taking the
  * message passes on: it may be some receiver's.
  */
-async function whenReadable(reader: NativeChannel, options: { timeout?: number; signal?: AbortSignal }): Promise<Outcome> {
-  const outcome = await waitAsync(readable(reader), options);
-  if (outcome === Outcome.Woken && reader.poll()) passWakeOn(reader);
-  return outcome;
+function whenReadable(reader: NativeChannel, options: { timeout?: number; signal?: AbortSignal }): Promise<Outcome> {
+  return peekAsync(readable(reader), options, () => reader.poll(), () => passWakeOn(reader));
 }
 
 /**

@@ -2,7 +2,7 @@ import { serialize, deserialize } from 'node:v8';
 import { Empty, Full, ShutDown } from '../errors';
 import { native, type NativeQueue, type QueueTake } from '../native';
 import { adoptNative, adopting, isShareable, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
-import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from '../sync/waiting';
+import { Outcome, blockingOptions, deliverPendingWakes, peekAsync, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from '../sync/waiting';
 import { assertCloneable } from '../transfer/cloneable';
 import { describe } from '../task_function';
 import { NumberRing, RingPut } from './ring';
@@ -257,16 +257,16 @@ export class Queue<T = unknown> implements Shareable, Waitable {
   /** @internal For wait(): resolves once an item may be there, taking none. */
   async [kWhenReady](signal: AbortSignal): Promise<void> {
     const wakeGetter = () => this.#passOn(() => this.native.wakeGetter());
-    const outcome = await waitAsync(
+    await peekAsync(
       {
         start: (waker, token) => this.native.waitNotEmpty(waker, token),
         cancel: (waiter) => this.native.cancelGet(waiter),
         giveBack: wakeGetter,
       },
       { signal },
+      () => this[kReady](),
+      wakeGetter,
     );
-    // This waiter takes nothing: the wake may be a getter's.
-    if (outcome === Outcome.Woken && this[kReady]()) wakeGetter();
   }
 }
 

@@ -124,6 +124,17 @@ export interface AsyncWait {
 }
 
 /**
+ * An async wait that takes nothing (a poll, wait()): a wake it was handed is
+ * passed on with `passOn` while the thing is still ready, since that wake may
+ * have been meant for a waiter that takes.
+ */
+export async function peekAsync(wait: AsyncWait, options: WaitOptions, ready: () => boolean, passOn: () => void): Promise<Outcome> {
+  const outcome = await waitAsync(wait, options);
+  if (outcome === Outcome.Woken && ready()) passOn();
+  return outcome;
+}
+
+/**
  * Waits without parking a thread. Resolves with the outcome, TimedOut after
  * `timeout`; rejects with the signal's reason on abort. A waiter that gives
  * up leaves nothing behind.
