@@ -81,22 +81,44 @@ export function adoptNative<T>(): T | undefined {
   return taken;
 }
 
-/** Whether `value` holds a shared object, in the containers structured clone walks. */
-function holdsShared(value: unknown, seen: Set<object>): boolean {
+/**
+ * Whether `value` holds a shared object, in the containers structured clone
+ * walks. On true, `path` holds the steps to the first one found (cheap to
+ * keep: joined into text only by findShared).
+ */
+function holdsShared(value: unknown, seen: Set<object>, path: (string | number)[]): boolean {
   if (typeof value !== 'object' || value === null || seen.has(value)) return false;
   seen.add(value);
   if (isShareable(value)) return true;
-  if (Array.isArray(value) || value instanceof Set) {
-    for (const item of value) if (holdsShared(item, seen)) return true;
+  const step = (item: unknown, key: string | number) => {
+    path.push(key);
+    if (holdsShared(item, seen, path)) return true;
+    path.pop();
+    return false;
+  };
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (step(value[i], i)) return true;
+    return false;
+  }
+  if (value instanceof Set) {
+    for (const item of value) if (step(item, ' (an item of a Set)')) return true;
     return false;
   }
   if (value instanceof Map) {
-    for (const [k, v] of value) if (holdsShared(k, seen) || holdsShared(v, seen)) return true;
+    for (const [k, v] of value) if (step(k, ' (a key of a Map)') || step(v, `.get(${String(k)})`)) return true;
     return false;
   }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return false;
-  return Object.values(value).some((item) => holdsShared(item, seen));
+  for (const key of Object.keys(value)) if (step((value as Record<string, unknown>)[key], `.${key}`)) return true;
+  return false;
+}
+
+/** Where in `value` (named from `root`, e.g. `args`) the first shared object is; undefined if none. */
+export function findShared(value: unknown, root: string): string | undefined {
+  const path: (string | number)[] = [];
+  if (!holdsShared(value, new Set(), path)) return undefined;
+  return root + path.map((step) => (typeof step === 'number' ? `[${step}]` : step)).join('');
 }
 
 /** A copy of `value` with markers for shared objects; `copies` keeps cycles and shared references. */
@@ -142,7 +164,7 @@ function withMarkers(value: unknown, found: ShareRecord[], copies: Map<object, u
  * (plain objects, arrays, Maps, Sets) are searched; cycles are kept.
  */
 export function replaceShared(value: unknown, found: ShareRecord[]): unknown {
-  return holdsShared(value, new Set()) ? withMarkers(value, found, new Map()) : value;
+  return holdsShared(value, new Set(), []) ? withMarkers(value, found, new Map()) : value;
 }
 
 /** Undoes `replaceShared` in the receiving thread, in place. */

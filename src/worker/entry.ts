@@ -4,12 +4,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { native, type TakenJob } from '../native';
 import { reviveShared } from '../shared/handles';
 import { toErrorRecord } from '../transfer/remote_error';
-import { CallMode, decodeJob, encodeResults, type ItemErrors } from '../transfer/codec';
 import { PROGRESS_WANTED, RESULT_BELL, TASK_BELL, type WorkerMessage, type WorkerStart } from '../pool/wire';
-import { importParentPreloads, loadFunction, taskError } from './compile';
+import { importParentPreloads, loadFunction } from './compile';
+import { runJob, type AnyFunction } from './run_job';
 import { countOutput, flushStdio, publishOutput, watchParent } from './stdio';
-
-type AnyFunction = (...args: unknown[]) => unknown;
 
 /** How long a worker runs jobs back to back before letting its event loop turn
  *  (timers, messages, and uncaught async errors of earlier tasks). */
@@ -32,36 +30,11 @@ async function functionFor(id: number): Promise<AnyFunction> {
   return fn;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
-async function runJob(job: TakenJob): Promise<void> {
-  let results: unknown[] = [];
-  let errors: ItemErrors | null = null;
-  try {
-    const [mode, items] = decodeJob(job.format, job.payload);
-    const fn = functions.get(job.functionId) ?? (await functionFor(job.functionId));
-    results = new Array(items.length);
-    // Counted only while a map wants per-item progress (it costs a store per item).
-    const tag = Atomics.load(bell, PROGRESS_WANTED) > 0 ? BigInt(job.id % 2 ** 32) << 32n : undefined;
-    for (let i = 0; i < items.length; i++) {
-      try {
-        let value = mode === CallMode.Spread ? fn(...(items[i] as unknown[])) : fn(items[i]);
-        if (isThenable(value)) value = await value;
-        results[i] = value;
-      } catch (error) {
-        (errors ??= []).push([i, toErrorRecord(taskError(error, job.functionId))]);
-      }
-      if (tag !== undefined) Atomics.store(start.progress, start.slot, tag | BigInt(i + 1));
-    }
-  } catch (error) {
-    // The function could not be loaded: the whole job fails with that error.
-    errors = [[-1, toErrorRecord(error)]];
-  }
-  const flushed = flushStdio();
-  if (flushed) await flushed;
-  const { ok, format, payload } = encodeResults(results, errors);
+async function runAndReport(job: TakenJob): Promise<void> {
+  // Counted only while a map wants per-item progress (it costs a store per item).
+  const tag = Atomics.load(bell, PROGRESS_WANTED) > 0 ? BigInt(job.id % 2 ** 32) << 32n : undefined;
+  const itemDone = tag === undefined ? undefined : (done: number) => Atomics.store(start.progress, start.slot, tag | BigInt(done));
+  const { ok, format, payload } = await runJob(job, functions.get(job.functionId), functionFor, itemDone);
   publishOutput(start.output, start.slot);
   core.complete(start.slot, job.id, ok, format, payload);
   Atomics.add(bell, RESULT_BELL, 1);
@@ -94,7 +67,7 @@ async function main(): Promise<void> {
       sliceStart = performance.now();
       continue;
     }
-    await runJob(job);
+    await runAndReport(job);
     if (start.maxTasksPerChild > 0 && ++done >= start.maxTasksPerChild) break;
     if (performance.now() - sliceStart > SLICE_MS) {
       await turnEventLoop();

@@ -1,0 +1,62 @@
+import type { Socket } from 'node:net';
+
+/**
+ * Framed messages over a process-context child's extra pipe (fd 3): each frame
+ * is a u32 little-endian length, a u8 type, then the body. Frames sent in one
+ * turn of the event loop leave in one write, as the thread context's jobs
+ * leave in one native call.
+ */
+export class Channel {
+  readonly socket: Socket;
+  #pending: Buffer[] = [];
+  #flushScheduled = false;
+  #buffered: Buffer = Buffer.alloc(0);
+
+  constructor(socket: Socket, onFrame: (type: number, body: Buffer) => void) {
+    this.socket = socket;
+    socket.on('data', (chunk: Buffer) => {
+      let data = this.#buffered.length === 0 ? chunk : Buffer.concat([this.#buffered, chunk]);
+      let at = 0;
+      while (data.length - at >= 5) {
+        const length = data.readUInt32LE(at);
+        if (data.length - at - 4 < length) break;
+        const type = data[at + 4];
+        const body = data.subarray(at + 5, at + 4 + length);
+        at += 4 + length;
+        onFrame(type, body);
+      }
+      data = data.subarray(at);
+      // Keep a partial frame only: a copy, so the chunk it came in can be freed.
+      this.#buffered = data.length === 0 ? Buffer.alloc(0) : Buffer.from(data);
+    });
+    // The other side went away: its 'exit' (or the parent's end) says why.
+    socket.on('error', () => {});
+  }
+
+  /** Queues one frame; `parts` are concatenated into its body. */
+  send(type: number, ...parts: Uint8Array[]): void {
+    let length = 1;
+    for (const part of parts) length += part.byteLength;
+    const head = Buffer.allocUnsafe(5);
+    head.writeUInt32LE(length, 0);
+    head[4] = type;
+    this.#pending.push(head, ...parts.map((part) => (Buffer.isBuffer(part) ? part : Buffer.from(part.buffer, part.byteOffset, part.byteLength))));
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  /** Writes what is queued now; `done` runs once it has left this process. */
+  flush(done?: () => void): void {
+    this.#flushScheduled = false;
+    const pending = this.#pending;
+    this.#pending = [];
+    if (this.socket.destroyed) return;
+    if (pending.length === 0) {
+      if (done) this.socket.write(Buffer.alloc(0), () => done());
+      return;
+    }
+    this.socket.write(pending.length === 1 ? pending[0] : Buffer.concat(pending), done && (() => done()));
+  }
+}
+
