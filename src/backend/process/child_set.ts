@@ -21,7 +21,9 @@ interface Relay {
   known: Set<number>;
   /** The job the child is running (taken for its slot), or null. */
   holding: number | null;
-  /** Told to exit: the pool has closed and the queue is empty. */
+  /** Jobs the child has finished (it exits after maxTasksPerChild). */
+  finished: number;
+  /** Given no more jobs: it was told to exit, or retires after its last. */
   released: boolean;
   initializerError?: ErrorRecord;
 }
@@ -67,7 +69,7 @@ export class ChildSet implements Executor {
       parent: { name: parent.name, ident: parent.ident, pid: process.pid },
     };
     const { child, channel } = spawnChild(ENTRY, identity, { ...this.#options, resourceLimits: this.#start.resourceLimits }, (type, body) => this.#onFrame(relay, type, body));
-    const relay: Relay = { child, channel, known: new Set(), holding: null, released: false };
+    const relay: Relay = { child, channel, known: new Set(), holding: null, finished: 0, released: false };
     const { initializer } = this.#start;
     const start: PoolChildStart = {
       slot,
@@ -80,7 +82,9 @@ export class ChildSet implements Executor {
     child.on('error', () => {
       // A failed spawn also emits 'exit' (code -2 and the like); nothing to add.
     });
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': it comes once the channel is read to its end, so a
+    // result sent just before the child exited is delivered first.
+    child.on('close', (code, signal) => {
       this.#relays[slot] = null;
       const asked = this.#stopping.delete(child);
       if (!asked) {
@@ -191,6 +195,8 @@ export class ChildSet implements Executor {
         const id = body.readDoubleLE(0);
         this.#core.complete(slot, id, body[8] === 1, body.readUInt32LE(9), body.subarray(RESULT_HEADER));
         relay.holding = null;
+        const max = this.#start.maxTasksPerChild;
+        if (max > 0 && ++relay.finished >= max) relay.released = true;
         const bell = this.#start.bell;
         Atomics.add(bell, RESULT_BELL, 1);
         Atomics.notify(bell, RESULT_BELL);
