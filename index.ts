@@ -13,6 +13,8 @@ export {
   DictProxy, ListProxy, type SortOptions, type Namespace,
 } from './src/shared/index';
 export { Manager } from './src/manager/manager';
+export { getContext, type Context } from './src/context';
+export type { ContextKind } from './src/backend/kind';
 export { wait, type Waitable } from './src/queues/wait';
 export type { WaitOptions as SyncWaitOptions, BlockingOptions } from './src/sync/waiting';
 export type { LockOption } from './src/shared_memory/value';
