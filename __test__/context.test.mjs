@@ -20,7 +20,7 @@ test('getContext binds Pool and Process to one context; the shared classes are t
   } finally {
     await pool.terminate();
   }
-  assert.ok(new ctx.Process({ target: () => {} }) instanceof Process);
+  assert.ok(new (getContext('thread').Process)({ target: () => {} }) instanceof Process);
   assert.throws(() => new ctx.Pool({ context: 'thread' }), /contradicts getContext\("process"\)/);
   assert.throws(() => getContext('fork'), /context must be 'thread' or 'process', got "fork"/);
 });
