@@ -4,6 +4,7 @@
 // failing jobs (Dispatcher) is the same for every context.
 import type { ResourceLimits } from 'node:worker_threads';
 import type { WorkerCrashedError } from '../errors';
+import { currentProcess, type WorkerIdentity } from '../process_info';
 
 export interface ExecutorEvents {
   /** A worker exited without being asked to (crash, process.exit, retirement). */
@@ -48,4 +49,59 @@ let poolWorkers = 0;
 /** Python names pool workers by a count across all pools of the process. */
 export function nextPoolWorkerName(): string {
   return `PoolWorker-${++poolWorkers}`;
+}
+
+/** Who a pool worker is, for its currentProcess() and parentProcess(). */
+export function poolWorkerIdentity(): WorkerIdentity {
+  const parent = currentProcess();
+  return { name: nextPoolWorkerName(), daemon: true, parent: { name: parent.name, ident: parent.ident, pid: process.pid } };
+}
+
+/**
+ * An executor's worker per slot, and whether they keep the process alive:
+ * only while the pool has work, and always while someone awaits allExited().
+ */
+export class WorkerSlots<W> {
+  readonly workers: (W | null)[];
+  readonly #refWorker: (worker: W, ref: boolean) => void;
+  #ref = false;
+  #joining = false;
+  #exitWaiters: (() => void)[] = [];
+
+  constructor(size: number, refWorker: (worker: W, ref: boolean) => void) {
+    this.workers = new Array(size).fill(null);
+    this.#refWorker = refWorker;
+  }
+
+  get alive(): number {
+    return this.workers.filter((worker) => worker !== null).length;
+  }
+
+  /** `worker` now runs `slot`. */
+  add(slot: number, worker: W): void {
+    this.workers[slot] = worker;
+    this.#refWorker(worker, this.#ref);
+  }
+
+  /** The worker of `slot` has exited; `report` (which may start a
+   *  replacement) runs before allExited() can resolve. */
+  remove(slot: number, report: () => void): void {
+    this.workers[slot] = null;
+    report();
+    if (this.alive === 0) for (const resolve of this.#exitWaiters.splice(0)) resolve();
+  }
+
+  setRef(busy: boolean): void {
+    const ref = busy || this.#joining;
+    if (this.#ref === ref) return;
+    this.#ref = ref;
+    for (const worker of this.workers) if (worker !== null) this.#refWorker(worker, ref);
+  }
+
+  allExited(): Promise<void> {
+    if (this.alive === 0) return Promise.resolve();
+    this.#joining = true;
+    this.setRef(true);
+    return new Promise((resolve) => this.#exitWaiters.push(resolve));
+  }
 }

@@ -5,7 +5,6 @@ import { native } from '../native';
 import { replaceShared, shareIds, type ShareRecord } from '../shared/handles';
 import { assertCloneable } from '../transfer/cloneable';
 import { CallMode } from '../transfer/codec';
-import { fromErrorRecord, type ErrorRecord } from '../transfer/remote_error';
 import { describe, functionSpec, type TaskRef } from '../task_function';
 import { AsyncResult } from './async_result';
 import { Dispatcher, type JobSink } from './dispatcher';

@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { serialize, deserialize } from 'node:v8';
 import { WorkerCrashedError } from '../../errors';
 import { native, type NativeTaskPool } from '../../native';
-import { nextPoolWorkerName, type Executor, type ExecutorEvents, type ExecutorStart } from '../../pool/executor';
+import { WorkerSlots, poolWorkerIdentity, type Executor, type ExecutorEvents, type ExecutorStart } from '../../pool/executor';
 import { PROGRESS_WANTED, RESULT_BELL, TASK_BELL } from '../../pool/wire';
-import { currentProcess, type WorkerIdentity } from '../../process_info';
 import { fromErrorRecord, type ErrorRecord } from '../../transfer/remote_error';
 import type { Channel } from './channel';
 import { JOB_HEADER, RESULT_HEADER, ToChild, ToParent, type PoolChildStart } from './pool_wire';
@@ -41,11 +40,8 @@ export class ChildSet implements Executor {
   readonly #options: ChildOptions;
   readonly #events: ExecutorEvents;
   readonly #core: NativeTaskPool;
-  readonly #relays: (Relay | null)[];
+  readonly #slots: WorkerSlots<Relay>;
   readonly #stopping = new Set<ChildProcess>();
-  #ref = false;
-  #joining = false;
-  #exitWaiters: (() => void)[] = [];
   #watching = false;
 
   constructor(size: number, start: ExecutorStart, options: ChildOptions, events: ExecutorEvents) {
@@ -53,22 +49,16 @@ export class ChildSet implements Executor {
     this.#options = options;
     this.#events = events;
     this.#core = native.NativeTaskPool.attach(start.poolId);
-    this.#relays = new Array(size).fill(null);
+    this.#slots = new WorkerSlots(size, refRelay);
     for (let slot = 0; slot < size; slot++) this.spawn(slot);
   }
 
   get alive(): number {
-    return this.#relays.filter((relay) => relay !== null).length;
+    return this.#slots.alive;
   }
 
   spawn(slot: number): void {
-    const parent = currentProcess();
-    const identity: WorkerIdentity = {
-      name: nextPoolWorkerName(),
-      daemon: true,
-      parent: { name: parent.name, ident: parent.ident, pid: process.pid },
-    };
-    const { child, channel } = spawnChild(ENTRY, identity, { ...this.#options, resourceLimits: this.#start.resourceLimits }, (type, body) => this.#onFrame(relay, type, body));
+    const { child, channel } = spawnChild(ENTRY, poolWorkerIdentity(), { ...this.#options, resourceLimits: this.#start.resourceLimits }, (type, body) => this.#onFrame(relay, type, body));
     const relay: Relay = { child, channel, known: new Set(), holding: null, finished: 0, released: false };
     const { initializer } = this.#start;
     const start: PoolChildStart = {
@@ -84,17 +74,12 @@ export class ChildSet implements Executor {
     });
     // 'close', not 'exit': it comes once the channel is read to its end, so a
     // result sent just before the child exited is delivered first.
-    child.on('close', (code, signal) => {
-      this.#relays[slot] = null;
-      const asked = this.#stopping.delete(child);
-      if (!asked) {
-        if (relay.initializerError) this.#events.onInitializerFailed(fromErrorRecord(relay.initializerError));
-        else this.#events.onUnexpectedExit(slot, new WorkerCrashedError(exitCodeOf(code, signal), undefined, signal ?? undefined));
-      }
-      if (this.alive === 0) for (const resolve of this.#exitWaiters.splice(0)) resolve();
-    });
-    this.#relays[slot] = relay;
-    this.#refOne(relay, this.#ref);
+    child.on('close', (code, signal) => this.#slots.remove(slot, () => {
+      if (this.#stopping.delete(child)) return;
+      if (relay.initializerError) this.#events.onInitializerFailed(fromErrorRecord(relay.initializerError));
+      else this.#events.onUnexpectedExit(slot, new WorkerCrashedError(exitCodeOf(code, signal), undefined, signal ?? undefined));
+    }));
+    this.#slots.add(slot, relay);
     this.#feed(slot);
     this.#watchQueue();
   }
@@ -106,41 +91,25 @@ export class ChildSet implements Executor {
   }
 
   setRef(busy: boolean): void {
-    const ref = busy || this.#joining;
-    if (this.#ref === ref) return;
-    this.#ref = ref;
-    for (const relay of this.#relays) if (relay) this.#refOne(relay, ref);
+    this.#slots.setRef(busy);
   }
 
   allExited(): Promise<void> {
-    if (this.alive === 0) return Promise.resolve();
-    this.#joining = true;
-    this.setRef(true);
-    return new Promise((resolve) => this.#exitWaiters.push(resolve));
+    return this.#slots.allExited();
   }
 
   stop(slot: number): void {
-    this.#relays[slot]?.child.kill('SIGKILL');
+    this.#slots.workers[slot]?.child.kill('SIGKILL');
   }
 
   terminateAll(): Promise<void> {
-    for (const relay of this.#relays) {
+    for (const relay of this.#slots.workers) {
       if (relay) {
         this.#stopping.add(relay.child);
         relay.child.kill('SIGKILL');
       }
     }
     return this.allExited();
-  }
-
-  #refOne(relay: Relay, ref: boolean): void {
-    if (ref) {
-      relay.child.ref();
-      relay.channel.socket.ref();
-    } else {
-      relay.child.unref();
-      relay.channel.socket.unref();
-    }
   }
 
   // Jobs are queued (and the pool closed) by ringing the task bell; a pending
@@ -152,7 +121,7 @@ export class ChildSet implements Executor {
       const bell = this.#start.bell;
       while (this.alive > 0) {
         const seen = Atomics.load(bell, TASK_BELL);
-        for (let slot = 0; slot < this.#relays.length; slot++) this.#feed(slot);
+        for (let slot = 0; slot < this.#slots.workers.length; slot++) this.#feed(slot);
         const wait = Atomics.waitAsync(bell, TASK_BELL, seen);
         if (wait.async) await wait.value;
       }
@@ -162,7 +131,7 @@ export class ChildSet implements Executor {
 
   /** Hands the child of `slot` its next job, if it has none. */
   #feed(slot: number): void {
-    const relay = this.#relays[slot];
+    const relay = this.#slots.workers[slot];
     if (relay === null || relay.holding !== null || relay.released) return;
     const job = this.#core.take(slot);
     if (job === null) {
@@ -188,7 +157,7 @@ export class ChildSet implements Executor {
   }
 
   #onFrame(relay: Relay, type: number, body: Buffer): void {
-    const slot = this.#relays.indexOf(relay);
+    const slot = this.#slots.workers.indexOf(relay);
     if (slot < 0) return;
     switch (type) {
       case ToParent.Result: {
@@ -212,5 +181,15 @@ export class ChildSet implements Executor {
         relay.initializerError = deserialize(body) as ErrorRecord;
         break;
     }
+  }
+}
+
+function refRelay(relay: Relay, ref: boolean): void {
+  if (ref) {
+    relay.child.ref();
+    relay.channel.socket.ref();
+  } else {
+    relay.child.unref();
+    relay.channel.socket.unref();
   }
 }
