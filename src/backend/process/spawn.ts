@@ -7,7 +7,7 @@ import { Channel } from './channel';
 
 /** How a process-context child is started (Pool and Process options). */
 export interface ChildOptions {
-  /** Node options of the child; default the parent's, so loaders (`--import tsx`) apply. */
+  /** Node options of the child; default the parent's (childExecArgv), so loaders (`--import tsx`) apply. */
   execArgv?: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
@@ -30,13 +30,30 @@ export function heapFlags(limits: ResourceLimits | undefined): string[] {
   return flags;
 }
 
+/** Node options that say what node runs (or watch or debug it), not how: a
+ * child runs its entry, whatever its parent was started to run. */
+const NOT_FOR_CHILDREN = new Set(['-e', '--eval', '-p', '--print', '-c', '--check', '-i', '--interactive', '--test', '--watch', '--watch-path', '--inspect', '--inspect-brk', '--inspect-wait']);
+/** Those of them whose value may be the next argument. */
+const TAKES_VALUE = new Set(['-e', '--eval', '-p', '--print', '--watch-path']);
+
+/** This process's Node options, as a child should get them (`--import tsx` kept, `-e code` dropped). */
+export function childExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const [name] = execArgv[i].split('=', 1);
+    if (!NOT_FOR_CHILDREN.has(name)) kept.push(execArgv[i]);
+    else if (TAKES_VALUE.has(name) && name === execArgv[i]) i++;
+  }
+  return kept;
+}
+
 /**
  * Starts `node entry` as a process-context child: stdin from /dev/null,
  * stdout and stderr shared with this process (so nothing it prints is lost
  * when it exits), and a framed channel on fd 3.
  */
 export function spawnChild(entry: string, identity: WorkerIdentity, options: ChildOptions, onFrame: (type: number, body: Buffer) => void): SpawnedChild {
-  const execArgv = [...(options.execArgv ?? process.execArgv), ...heapFlags(options.resourceLimits)];
+  const execArgv = [...(options.execArgv ?? childExecArgv()), ...heapFlags(options.resourceLimits)];
   const child = spawn(process.execPath, [...execArgv, entry], {
     cwd: options.cwd,
     env: { ...(options.env ?? process.env), [CHILD_IDENTITY_ENV]: JSON.stringify(identity) },
