@@ -15,7 +15,16 @@ import { parentChannel } from './spawn';
 // No orphans: this process ends with its parent, however the parent ends.
 native.dieWithParent(parentProcess()!.pid);
 
-// process.exit(n) in the target needs nothing: n is this process's exit status.
+// What a child prints must be out when it exits, also by process.exit(n) in
+// the target, as in Python. Node queues a write to a full pipe for later, which
+// exiting loses, so a pipe is written blocking here (as Node does on Windows).
+// The pipe is shared with the parent, whose writes to it block too; a TTY is
+// not touched (its stdin would block as well), files are written synchronously.
+for (const stream of [process.stdout, process.stderr]) {
+  const handle = (stream as unknown as { _handle?: { constructor: { name: string }; setBlocking?(blocking: boolean): number } })._handle;
+  if (handle?.constructor.name === 'Pipe') handle.setBlocking?.(true);
+}
+
 process.on('uncaughtException', (error) => {
   process.stderr.write(`${inspect(error)}\n`);
   process.exit(1);
