@@ -45,22 +45,27 @@ export function startProcessChild(start: ChildStart, identity: WorkerIdentity, o
   channel.sendSync(START_FRAME, serialize(start));
   if (identity.daemon) stopAtExit(child);
   let code: number | null = null;
-  let exited = false;
   const ended = new Promise<void>((resolve) => {
-    child.once('exit', (exitCode, signal) => {
-      exited = true;
-      code ??= exitCodeOf(exitCode, signal);
+    child.once('exit', (status, signal) => {
+      code ??= exitCodeOf(status, signal);
       daemons.delete(child);
       channel.socket.destroy();
       // Its stdout and stderr are ours: what it printed is out already.
       resolve();
     });
   });
-  const exitCode = (): number | null => {
-    // Read from the OS, so a loop polling isAlive() sees the end without the event loop turning.
-    if (code === null && CAN_PEEK) code = native.waitChildExit(pid, 0);
-    return code;
+  /** The child's status from the OS (not reaped), null while it runs. */
+  const peek = (timeout: number | undefined): number | null => {
+    try {
+      return native.waitChildExit(pid, timeout);
+    } catch (error) {
+      // libuv reaped it with another child whose 'exit' event came first; this one's is next.
+      if (CAN_PEEK) return null;
+      throw error;
+    }
   };
+  // Read from the OS, so a loop polling isAlive() sees the end without the event loop turning.
+  const exitCode = (): number | null => (code === null && CAN_PEEK ? (code = peek(0)) : code);
   return {
     pid,
     ident: pid,
@@ -68,14 +73,14 @@ export function startProcessChild(start: ChildStart, identity: WorkerIdentity, o
     exitCode,
     waitSync(timeout) {
       if (exitCode() !== null) return;
-      code = whileBlocked(() => native.waitChildExit(pid, timeout));
+      code = whileBlocked(() => peek(timeout));
     },
     stop: (signal) => void child.kill(signal),
     ref: () => void child.ref(),
     unref: () => void child.unref(),
     whenEnded: (signal) =>
       new Promise((resolve, reject) => {
-        if (exited) return resolve(true);
+        if (code !== null) return resolve(true);
         if (signal.aborted) return reject(signal.reason);
         const onExit = () => {
           signal.removeEventListener('abort', onAbort);
