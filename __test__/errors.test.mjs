@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Pool, Queue, Barrier, Pipe, Empty, Full, EOFError, BrokenBarrierError, TimeoutError, Value } from '../index.mjs';
+import { Pool, Queue, Barrier, Pipe, Empty, Full, EOFError, BrokenBarrierError, TimeoutError, Value, Lock } from '../index.mjs';
 import { withPool } from './helpers.mjs';
 
 const T = { timeout: 30_000 };
@@ -131,7 +131,10 @@ test('bad pool options are refused with a clear error', T, () => {
   assert.throws(() => new Pool({ processes: -1 }), RangeError);
   assert.throws(() => new Pool({ maxTasksPerChild: 0 }), { name: 'RangeError', message: /maxTasksPerChild/ });
   assert.throws(() => new Pool({ maxTasksPerChild: 2.5 }), RangeError);
-  assert.throws(() => new Pool({ context: 'process' }), /not yet supported/);
+  assert.throws(() => new Pool({ execArgv: [] }), { name: 'TypeError', message: /option execArgv has no meaning in the 'thread' context/ });
+  assert.throws(() => new Pool({ context: 'process', cwd: '/no/such/dir' }), /cwd "\/no\/such\/dir" is not a directory/);
+  assert.throws(() => new Pool({ context: 'process', resourceLimits: { codeRangeSizeMb: 8 } }), /codeRangeSizeMb has no meaning in the 'process' context/);
+  assert.throws(() => new Pool({ context: 'process', initializer: () => {}, initargs: [{ lock: new Lock() }] }), /initargs\[0\]\.lock is a shared object: .*not supported yet/);
   assert.throws(() => new Pool({ context: 'fork' }), TypeError);
   assert.throws(() => new Pool({ initializer: Math.max }), /native or bound/);
   assert.throws(() => new Pool({ initializer: () => {}, initargs: [() => {}] }), { name: 'TypeError', message: /^initargs\[0\] is a function/ });

@@ -482,8 +482,13 @@ test('bad input is refused naming the option: context, execArgv, env, cwd', T, (
   assert.throws(() => new Process({ context, cwd: 7 }), /Process cwd must be a string/)
   assert.throws(() => new Process({ target: 42, context }), TypeError)
   assert.throws(() => new Process({ args: 'x', context }), TypeError)
-  const p = new Process({ context, cwd: path.join(dir, 'no-such-folder') })
-  assert.throws(() => p.start(), /could not start .* in .*no-such-folder/)
+  assert.throws(() => new Process({ context, cwd: path.join(dir, 'no-such-folder') }), /Process cwd ".*no-such-folder" is not a directory/)
+  const gone = fs.mkdtempSync(path.join(dir, 'gone-'))
+  const p = new Process({ context, cwd: gone })
+  fs.rmdirSync(gone)
+  assert.throws(() => p.start(), /could not start .* in .*gone-/)
+  assert.equal(p.pid, null)
+  assert.ok(!activeChildren().includes(p))
 })
 
 test('execArgv, env and cwd set up the child', T, async () => {

@@ -8,16 +8,21 @@ export class TimeoutError extends Error {
 
 /**
  * The worker running this task exited before finishing it (`process.exit`, an
- * uncaught error outside the task, out of memory). The pool has already
- * started a replacement.
+ * uncaught error outside the task, out of memory, a signal in the process
+ * context). The pool has already started a replacement.
  */
 export class WorkerCrashedError extends Error {
+  /** Python's exit code: `n` for an exit with code n, `-N` for death by signal N. */
   readonly exitCode: number;
-  constructor(exitCode: number, cause?: unknown) {
+  /** The signal that killed a process-context worker (`'SIGSEGV'`...), else undefined. */
+  readonly signal: NodeJS.Signals | undefined;
+  constructor(exitCode: number, cause?: unknown, signal?: NodeJS.Signals) {
     const why = cause instanceof Error ? `: ${cause.message}` : '';
-    super(`the worker running this task exited with code ${exitCode} before finishing it${why}`, { cause });
+    const how = signal === undefined ? `exited with code ${exitCode}` : `was killed by ${signal} (exit code ${exitCode})`;
+    super(`the worker running this task ${how} before finishing it${why}`, { cause });
     this.name = 'WorkerCrashedError';
     this.exitCode = exitCode;
+    this.signal = signal;
   }
 }
 

@@ -1,4 +1,6 @@
 import type { ResourceLimits } from 'node:worker_threads';
+import { contextKind, refuseOptions, refuseShared, type ContextKind } from '../backend/kind';
+import { CHILD_OPTIONS, childOptions, type ChildOptions } from '../backend/process/spawn';
 import { cpuCount } from '../process_info';
 import { describe, type TaskFn } from '../task_function';
 
@@ -10,9 +12,17 @@ export interface PoolOptions {
   initargs?: unknown[];
   /** Replace a worker after it has run this many tasks (chunks). */
   maxTasksPerChild?: number;
-  context?: 'thread' | 'process';
-  /** Memory limits for each worker thread (`worker_threads` `resourceLimits`). */
+  /** Worker threads (default) or OS child processes (`'process'`). */
+  context?: ContextKind;
+  /** Memory limits of each worker: `worker_threads` `resourceLimits`; in the
+   *  process context mapped onto the child's V8 heap flags. */
   resourceLimits?: ResourceLimits;
+  /** Process context: Node options of each child (default the parent's `process.execArgv`). */
+  execArgv?: string[];
+  /** Process context: environment of each child (default the parent's `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Process context: working directory of each child (default the parent's). */
+  cwd?: string;
 }
 
 export interface WaitOptions {
@@ -41,12 +51,18 @@ export interface ApplyOptions<R = unknown> extends WaitOptions {
 }
 
 export interface ResolvedPoolOptions {
+  context: ContextKind;
   processes: number;
   initializer?: TaskFn;
   initargs: unknown[];
   maxTasksPerChild: number;
   resourceLimits?: ResourceLimits;
+  /** How process-context children are started. */
+  child: ChildOptions;
 }
+
+/** resourceLimits fields a child process has no flag for. */
+const THREAD_ONLY_LIMITS = ['codeRangeSizeMb'] as const;
 
 function positiveInteger(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
@@ -60,19 +76,18 @@ export function resolvePoolOptions(arg: number | PoolOptions | undefined): Resol
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`new Pool(options): options must be a number or an object, got ${describe(arg)}`);
   }
-  if (options.context !== undefined && options.context !== 'thread') {
-    if (options.context === 'process') {
-      throw new Error("Pool context 'process' is not yet supported; use the default context 'thread'");
-    }
-    throw new TypeError(`Pool context must be 'thread' or 'process', got ${describe(options.context)}`);
-  }
+  const context = contextKind(options.context, 'Pool');
+  if (context === 'thread') refuseOptions(options, CHILD_OPTIONS, context, 'Pool');
+  else if (options.resourceLimits !== undefined) refuseOptions(options.resourceLimits, THREAD_ONLY_LIMITS, context, 'Pool resourceLimits');
+  const child = childOptions(options, 'Pool');
   const processes = options.processes === undefined ? cpuCount() : positiveInteger(options.processes, 'Pool processes');
   const maxTasksPerChild = options.maxTasksPerChild === undefined
     ? 0
     : positiveInteger(options.maxTasksPerChild, 'Pool maxTasksPerChild');
   const initargs = options.initargs ?? [];
   if (!Array.isArray(initargs)) throw new TypeError(`Pool initargs must be an array, got ${describe(initargs)}`);
-  return { processes, initializer: options.initializer, initargs, maxTasksPerChild, resourceLimits: options.resourceLimits };
+  refuseShared(initargs, 'initargs', context);
+  return { context, processes, initializer: options.initializer, initargs, maxTasksPerChild, resourceLimits: options.resourceLimits, child };
 }
 
 export function validateChunksize(chunksize: unknown): number | undefined {

@@ -15,8 +15,10 @@ import {
   resolvePoolOptions, validateChunksize, validateSignal, validateTimeout,
   type ApplyOptions, type ImapOptions, type MapOptions, type PoolOptions,
 } from './options';
-import { WorkerSet } from './worker_set';
-import { blockedFlag } from '../worker/stdio';
+import { WorkerSet } from '../backend/thread/worker_set';
+import { ChildSet } from '../backend/process/child_set';
+import { refuseShared, type ContextKind } from '../backend/kind';
+import type { Executor, ExecutorEvents, ExecutorStart } from './executor';
 import { deliverPendingWakes } from '../sync/waiting';
 
 type Fn<A extends unknown[] = any[], R = any> = (...args: A) => R;
@@ -51,11 +53,13 @@ interface PendingApply {
  * `multiprocessing.Pool`. See the package README for the full contract.
  */
 export class Pool {
-  /** Number of worker threads. */
+  /** Number of workers. */
   readonly processes: number;
+  /** Where the workers run: worker threads or child processes. */
+  readonly context: ContextKind;
   #state: 'running' | 'closed' | 'terminated' = 'running';
   readonly #dispatcher: Dispatcher;
-  readonly #workers: WorkerSet;
+  readonly #workers: Executor;
   /** Function ids by spec (see functionSpec) and by raw function source. */
   readonly #specIds = new Map<string, number>();
   readonly #taskRefIds = new WeakMap<object, number>();
@@ -87,6 +91,7 @@ export class Pool {
     const resolved = resolvePoolOptions(options);
     this.#initargs = resolved.initargs;
     this.processes = resolved.processes;
+    this.context = resolved.context;
     this.#applyBatch = resolved.maxTasksPerChild > 0 ? 1 : MAX_APPLY_BATCH;
     this.#dispatcher = new Dispatcher(this.processes, {
       onBusyChange: (busy) => {
@@ -107,23 +112,22 @@ export class Pool {
       initializer = { functionId, args: replaceShared(resolved.initargs, found) as unknown[] };
       this.#initargsSent = new native.NativeHold(shareIds(found));
     }
-    this.#workers = new WorkerSet(
-      this.processes,
-      {
-        poolId: this.#dispatcher.core.id,
-        bell: this.#dispatcher.bell,
-        progress: this.#dispatcher.progress,
-        baseDir: entryDir(),
-        parentBlocked: blockedFlag,
-        maxTasksPerChild: resolved.maxTasksPerChild,
-        initializer,
-      },
-      resolved.resourceLimits,
-      {
-        onUnexpectedExit: (slot, exitCode, error) => this.#onWorkerExit(slot, exitCode, error),
-        onInitializerFailed: (record) => this.#onInitializerFailed(record as ErrorRecord),
-      },
-    );
+    const start: ExecutorStart = {
+      poolId: this.#dispatcher.core.id,
+      bell: this.#dispatcher.bell,
+      progress: this.#dispatcher.progress,
+      baseDir: entryDir(),
+      maxTasksPerChild: resolved.maxTasksPerChild,
+      initializer,
+      resourceLimits: resolved.resourceLimits,
+    };
+    const events: ExecutorEvents = {
+      onUnexpectedExit: (slot, error) => this.#onWorkerExit(slot, error),
+      onInitializerFailed: (cause) => this.#onInitializerFailed(cause),
+    };
+    this.#workers = this.context === 'process'
+      ? new ChildSet(this.processes, start, resolved.child, events)
+      : new WorkerSet(this.processes, start, events);
     openPools.add(this);
   }
 
@@ -140,6 +144,7 @@ export class Pool {
       const found: ShareRecord[] = [];
       const sendable = replaceShared(list, found) as unknown[];
       const shared = found.length > 0 ? found : undefined;
+      if (shared) refuseShared(list, 'args', this.context);
       if (options.signal?.aborted) return Promise.reject(options.signal.reason);
       if (options.signal === undefined && options.timeout === undefined) {
         return new Promise((resolve, reject) => this.#queueApply(functionId, { args: sendable, shared, resolve: resolve as PendingApply['resolve'], reject }));
@@ -355,6 +360,7 @@ export class Pool {
 
   #submitMap(functionId: number, items: ArrayLike<unknown> & { slice(a: number, b: number): unknown }, options: MapOptions<any>, mode: CallMode, method: string): Promise<unknown[]> {
     const chunksize = options.chunksize;
+    const original = items;
     let objects = false;
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
@@ -365,6 +371,7 @@ export class Pool {
     const found: ShareRecord[] = [];
     if (objects) items = replaceShared(items, found) as unknown[];
     const shared = found.length > 0 ? found : undefined;
+    if (shared) refuseShared(original, 'iterable', this.context);
     const { signal, onProgress } = options;
     signal?.throwIfAborted();
     const total = items.length;
@@ -428,7 +435,10 @@ export class Pool {
           return this.#dispatcher.submit(functionId, CallMode.Single, replaceShared(items, found) as unknown[], sink, found);
         },
         cancel: (id, stopRunning) => this.#dispatcher.cancel(id, stopRunning),
-        validate: (item, index) => validateItem(item, index, CallMode.Single, method),
+        validate: (item, index) => {
+          validateItem(item, index, CallMode.Single, method);
+          refuseShared(item, `iterable[${index}]`, this.context);
+        },
         release: () => this.#lazyMaps.delete(lazyMap),
       },
       iteratorOf(iterable, method),
@@ -450,15 +460,14 @@ export class Pool {
     return this.#terminated;
   }
 
-  #onWorkerExit(slot: number, exitCode: number, error: unknown): void {
-    this.#dispatcher.failHeld(slot, new WorkerCrashedError(exitCode, error));
+  #onWorkerExit(slot: number, error: WorkerCrashedError): void {
+    this.#dispatcher.failHeld(slot, error);
     this.#dispatcher.ringResults();
     const work = this.#state === 'running' || (this.#state === 'closed' && (this.#dispatcher.core.queued > 0 || this.#accepting > 0));
     if (work) this.#workers.spawn(slot);
   }
 
-  #onInitializerFailed(record: ErrorRecord): void {
-    const cause = fromErrorRecord(record);
+  #onInitializerFailed(cause: unknown): void {
     const message = cause instanceof Error ? cause.message : String(cause);
     if (this.#state !== 'terminated') this.#stopReason = `it was terminated because its initializer failed in a worker (${message})`;
     void this.#terminate(new Error(`Pool initializer failed in a worker (${message}); the pool was terminated`, { cause }));

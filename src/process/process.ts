@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { contextKind, refuseOptions, refuseShared, type ContextKind } from '../backend/kind';
 import { startProcessChild } from '../backend/process/process_child';
-import type { ChildOptions } from '../backend/process/spawn';
+import { CHILD_OPTIONS, childOptions, type ChildOptions } from '../backend/process/spawn';
 import { currentProcess, type WorkerIdentity } from '../process_info';
 import { kReady, kWhenReady, type Waitable } from '../queues/wait';
 import { waitOptions } from '../sync/waiting';
@@ -12,9 +12,10 @@ import { childEnded, childStarted, nextProcessName } from './registry';
 import type { ChildStart, StartChild, StartedChild } from './started';
 import { startThreadChild } from './thread_child';
 
-export interface ProcessOptions {
-  target?: TaskFn;
-  args?: unknown[];
+export interface ProcessOptions<A extends unknown[] = any[]> {
+  target?: TaskFn<(...args: A) => unknown>;
+  /** Checked against `target`'s parameters. */
+  args?: NoInfer<A>;
   name?: string;
   daemon?: boolean;
   /** 'thread' (default): a worker thread of this process; 'process': an OS child process. */
@@ -27,9 +28,6 @@ export interface ProcessOptions {
   cwd?: string;
 }
 
-/** Options that only mean something for an OS child process. */
-const PROCESS_ONLY = ['execArgv', 'env', 'cwd'] as const;
-
 const STARTERS: Record<ContextKind, StartChild> = { thread: startThreadChild, process: startProcessChild };
 
 function entryDir(): string {
@@ -37,21 +35,12 @@ function entryDir(): string {
   return entry && existsSync(entry) ? dirname(entry) : process.cwd();
 }
 
-function childOptions({ execArgv, env, cwd }: ProcessOptions): ChildOptions {
-  if (execArgv !== undefined && !(Array.isArray(execArgv) && execArgv.every((arg) => typeof arg === 'string'))) {
-    throw new TypeError(`Process execArgv must be an array of strings, got ${describe(execArgv)}`);
-  }
-  if (env !== undefined && (typeof env !== 'object' || env === null)) throw new TypeError(`Process env must be an object, got ${describe(env)}`);
-  if (cwd !== undefined && typeof cwd !== 'string') throw new TypeError(`Process cwd must be a string, got ${describe(cwd)}`);
-  return { execArgv, env, cwd };
-}
-
 /**
  * Python's `multiprocessing.Process`: `target(...args)` (or a subclass's
  * `run()`) runs in a worker thread of this process (context 'thread', the
  * default) or in an OS child process (context 'process').
  */
-export class Process implements Waitable {
+export class Process<A extends unknown[] = any[]> implements Waitable {
   #target: TaskFn | undefined;
   #args: unknown[];
   #name: string;
@@ -61,20 +50,20 @@ export class Process implements Waitable {
   #child: StartedChild | undefined;
   #closed = false;
 
-  constructor(options: ProcessOptions = {}) {
+  constructor(options: ProcessOptions<A> = {}) {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError(`new Process(options): options must be an object, got ${describe(options)}`);
     }
     const { target, args = [], name, daemon, context } = options;
     this.#kind = contextKind(context, 'Process');
-    if (this.#kind === 'thread') refuseOptions(options, PROCESS_ONLY, 'thread', 'Process');
+    if (this.#kind === 'thread') refuseOptions(options, CHILD_OPTIONS, 'thread', 'Process');
     if (target !== undefined && typeof target !== 'function' && !isTaskRef(target)) {
       throw new TypeError(`Process target must be a function or task(module, exportName), got ${describe(target)}`);
     }
     if (!Array.isArray(args)) throw new TypeError(`Process args must be an array, got ${describe(args)}`);
     refuseShared(args, 'args', this.#kind);
     if (name !== undefined && typeof name !== 'string') throw new TypeError(`Process name must be a string, got ${describe(name)}`);
-    this.#childOptions = childOptions(options);
+    this.#childOptions = childOptions(options, 'Process');
     this.#target = target;
     this.#args = args;
     this.#name = name ?? nextProcessName();

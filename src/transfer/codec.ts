@@ -66,7 +66,8 @@ function numericView(format: number, payload: Uint8Array): Int32Array | Float64A
   if (payload.byteOffset % Type.BYTES_PER_ELEMENT === 0) {
     return new Type(payload.buffer as ArrayBuffer, payload.byteOffset, payload.byteLength / Type.BYTES_PER_ELEMENT);
   }
-  return new Type(payload.slice().buffer);
+  // A copy (Uint8Array's slice: a Buffer's slice would share the memory).
+  return new Type(Uint8Array.prototype.slice.call(payload).buffer);
 }
 
 /** `shared`: the items hold shared-object markers (see replaceShared). */

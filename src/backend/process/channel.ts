@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 
 /**
@@ -77,3 +78,32 @@ export class Channel {
   }
 }
 
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes one frame to `fd` before returning, as a child reports from inside a
+ * synchronous task loop (progress) or right before it exits. The fd is
+ * non-blocking (libuv reads it too): when the pipe is full, wait for the
+ * parent to read.
+ */
+export function writeFrameSync(fd: number, type: number, ...parts: Uint8Array[]): void {
+  let length = 1;
+  for (const part of parts) length += part.byteLength;
+  const frame = Buffer.allocUnsafe(4 + length);
+  frame.writeUInt32LE(length, 0);
+  frame[4] = type;
+  let at = 5;
+  for (const part of parts) {
+    frame.set(part, at);
+    at += part.byteLength;
+  }
+  for (let sent = 0; sent < frame.length;) {
+    try {
+      sent += writeSync(fd, frame, sent);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}

@@ -1,17 +1,36 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { CHILD_IDENTITY_ENV, type WorkerIdentity } from '../../process_info';
+import { describe } from '../../task_function';
 import { Channel } from './channel';
 
 /** How a process-context child is started (Pool and Process options). */
 export interface ChildOptions {
-  /** Node options of the child; default the parent's (childExecArgv), so loaders (`--import tsx`) apply. */
+  /** Node options of the child; default the parent's (less `-e` code, test and
+   *  inspector flags), so loaders such as `--import tsx` apply. */
   execArgv?: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   resourceLimits?: ResourceLimits;
+}
+
+/** The options only a process-context child takes (refused in the thread context). */
+export const CHILD_OPTIONS = ['execArgv', 'env', 'cwd'] as const;
+
+/** Checks a Pool's or Process's `execArgv`, `env` and `cwd` (`where`: 'Pool'...); returns them. */
+export function childOptions({ execArgv, env, cwd }: ChildOptions, where: string): ChildOptions {
+  if (execArgv !== undefined && (!Array.isArray(execArgv) || execArgv.some((arg) => typeof arg !== 'string'))) {
+    throw new TypeError(`${where} execArgv must be an array of strings, got ${describe(execArgv)}`);
+  }
+  if (env !== undefined && (typeof env !== 'object' || env === null)) throw new TypeError(`${where} env must be an object, got ${describe(env)}`);
+  if (cwd !== undefined) {
+    if (typeof cwd !== 'string') throw new TypeError(`${where} cwd must be a string, got ${describe(cwd)}`);
+    if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${where} cwd ${JSON.stringify(cwd)} is not a directory`);
+  }
+  return { execArgv, env, cwd };
 }
 
 export interface SpawnedChild {
@@ -30,19 +49,27 @@ export function heapFlags(limits: ResourceLimits | undefined): string[] {
   return flags;
 }
 
-/** Node options that say what node runs (or watch or debug it), not how: a
- * child runs its entry, whatever its parent was started to run. */
-const NOT_FOR_CHILDREN = new Set(['-e', '--eval', '-p', '--print', '-c', '--check', '-i', '--interactive', '--test', '--watch', '--watch-path', '--inspect', '--inspect-brk', '--inspect-wait']);
-/** Those of them whose value may be the next argument. */
-const TAKES_VALUE = new Set(['-e', '--eval', '-p', '--print', '--watch-path']);
+/** Options of the parent that would make a child do something else than run
+ *  its entry (evaluate the parent's `-e` code again, run tests, wait for a
+ *  debugger on a port the parent holds), with whether they take a value. */
+const NOT_INHERITED = new Map<string, boolean>([
+  ['-e', true], ['--eval', true], ['-p', true], ['--print', true], ['-pe', true],
+  ['-i', false], ['--interactive', false], ['-c', false], ['--check', false], ['--input-type', true],
+]);
+const NOT_INHERITED_PREFIX = /^--(test|watch|inspect|debug)/;
 
-/** This process's Node options, as a child should get them (`--import tsx` kept, `-e code` dropped). */
-export function childExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+/** The parent's execArgv without what must not pass to a child. */
+export function inheritedExecArgv(args: readonly string[] = process.execArgv): string[] {
   const kept: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const [name] = execArgv[i].split('=', 1);
-    if (!NOT_FOR_CHILDREN.has(name)) kept.push(execArgv[i]);
-    else if (TAKES_VALUE.has(name) && name === execArgv[i]) i++;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const name = arg.split('=')[0];
+    if (NOT_INHERITED.has(name)) {
+      if (NOT_INHERITED.get(name) && !arg.includes('=')) i++;
+      continue;
+    }
+    if (NOT_INHERITED_PREFIX.test(arg)) continue;
+    kept.push(arg);
   }
   return kept;
 }
@@ -53,7 +80,7 @@ export function childExecArgv(execArgv: readonly string[] = process.execArgv): s
  * when it exits), and a framed channel on fd 3.
  */
 export function spawnChild(entry: string, identity: WorkerIdentity, options: ChildOptions, onFrame: (type: number, body: Buffer) => void): SpawnedChild {
-  const execArgv = [...(options.execArgv ?? childExecArgv()), ...heapFlags(options.resourceLimits)];
+  const execArgv = [...(options.execArgv ?? inheritedExecArgv()), ...heapFlags(options.resourceLimits)];
   const child = spawn(process.execPath, [...execArgv, entry], {
     cwd: options.cwd,
     env: { ...(options.env ?? process.env), [CHILD_IDENTITY_ENV]: JSON.stringify(identity) },

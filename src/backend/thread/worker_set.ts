@@ -1,31 +1,27 @@
 import { join } from 'node:path';
-import { Worker, threadId, type ResourceLimits } from 'node:worker_threads';
-import { waitUntil } from '../event_loop';
-import { addonForWorkers } from '../native';
-import { IDENTITY_KEY, currentProcess, type WorkerIdentity } from '../process_info';
-import type { WorkerMessage, WorkerStart } from './wire';
+import { Worker, threadId } from 'node:worker_threads';
+import { WorkerCrashedError } from '../../errors';
+import { waitUntil } from '../../event_loop';
+import { addonForWorkers } from '../../native';
+import { IDENTITY_KEY, currentProcess, type WorkerIdentity } from '../../process_info';
+import { nextPoolWorkerName, type Executor, type ExecutorEvents, type ExecutorStart } from '../../pool/executor';
+import { fromErrorRecord, type ErrorRecord } from '../../transfer/remote_error';
+import { blockedFlag } from '../../worker/stdio';
+import type { WorkerMessage, WorkerStart } from '../../pool/wire';
 
-const ENTRY = join(__dirname, '..', 'worker', 'entry.js');
-
-let poolWorkerCount = 0;
+const ENTRY = join(__dirname, '..', '..', 'worker', 'entry.js');
 
 /** Longest a result waits for the output its worker printed before it. */
 const OUTPUT_WAIT_MS = 2000;
-
-export interface WorkerSetEvents {
-  /** A worker exited without being asked to (crash, process.exit, retirement). */
-  onUnexpectedExit(slot: number, exitCode: number, error: unknown): void;
-  onInitializerFailed(error: unknown): void;
-}
 
 /**
  * The worker threads of one pool, one per slot. Workers are unref'd while the
  * pool has no work, so an idle pool never keeps the process alive.
  */
-export class WorkerSet {
+export class WorkerSet implements Executor {
   readonly #start: Omit<WorkerStart, 'slot' | 'output'>;
-  readonly #resourceLimits: ResourceLimits | undefined;
-  readonly #events: WorkerSetEvents;
+  readonly #resourceLimits: ExecutorStart['resourceLimits'];
+  readonly #events: ExecutorEvents;
   readonly #workers: (Worker | null)[];
   readonly #stopping = new Set<Worker>();
   /** Per slot, bytes of console output its worker wrote before its last
@@ -37,8 +33,8 @@ export class WorkerSet {
   #joining = false;
   #exitWaiters: (() => void)[] = [];
 
-  constructor(size: number, start: Omit<WorkerStart, 'slot' | 'output'>, resourceLimits: ResourceLimits | undefined, events: WorkerSetEvents) {
-    this.#start = start;
+  constructor(size: number, { resourceLimits, ...start }: ExecutorStart, events: ExecutorEvents) {
+    this.#start = { ...start, parentBlocked: blockedFlag };
     this.#resourceLimits = resourceLimits;
     this.#events = events;
     this.#workers = new Array(size).fill(null);
@@ -54,7 +50,7 @@ export class WorkerSet {
   spawn(slot: number): void {
     const parent = currentProcess();
     const identity: WorkerIdentity = {
-      name: `PoolWorker-${++poolWorkerCount}`,
+      name: nextPoolWorkerName(),
       daemon: true,
       parent: { name: parent.name, ident: threadId },
     };
@@ -82,8 +78,8 @@ export class WorkerSet {
       this.#workers[slot] = null;
       const asked = this.#stopping.delete(worker);
       if (!asked) {
-        if (error && typeof error === 'object' && 'initializer' in error) this.#events.onInitializerFailed(error.initializer);
-        else this.#events.onUnexpectedExit(slot, code, error);
+        if (error && typeof error === 'object' && 'initializer' in error) this.#events.onInitializerFailed(fromErrorRecord(error.initializer as ErrorRecord));
+        else this.#events.onUnexpectedExit(slot, new WorkerCrashedError(code, error));
       }
       if (this.alive === 0) for (const resolve of this.#exitWaiters.splice(0)) resolve();
     });

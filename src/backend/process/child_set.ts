@@ -1,0 +1,216 @@
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { serialize, deserialize } from 'node:v8';
+import { WorkerCrashedError } from '../../errors';
+import { native, type NativeTaskPool } from '../../native';
+import { nextPoolWorkerName, type Executor, type ExecutorEvents, type ExecutorStart } from '../../pool/executor';
+import { PROGRESS_WANTED, RESULT_BELL, TASK_BELL } from '../../pool/wire';
+import { currentProcess, type WorkerIdentity } from '../../process_info';
+import { fromErrorRecord, type ErrorRecord } from '../../transfer/remote_error';
+import type { Channel } from './channel';
+import { JOB_HEADER, RESULT_HEADER, ToChild, ToParent, type PoolChildStart } from './pool_wire';
+import { exitCodeOf, spawnChild, type ChildOptions } from './spawn';
+
+const ENTRY = join(__dirname, 'pool_entry.js');
+
+/** This process's side of one child: the channel, and what was sent on it. */
+interface Relay {
+  child: ChildProcess;
+  channel: Channel;
+  /** Function ids whose spec the child has been sent. */
+  known: Set<number>;
+  /** The job the child is running (taken for its slot), or null. */
+  holding: number | null;
+  /** Jobs the child has finished (it exits after maxTasksPerChild). */
+  finished: number;
+  /** Given no more jobs: it was told to exit, or retires after its last. */
+  released: boolean;
+  initializerError?: ErrorRecord;
+}
+
+/**
+ * The child processes of one process-context pool, one per slot. A child
+ * cannot reach the native TaskPool (it lives in this process's memory), so
+ * this process takes jobs for each child's slot and relays them on the
+ * child's channel, one job in flight per child; results come back on the
+ * channel and complete the job in the TaskPool as a worker thread would. The
+ * Dispatcher, cancels, crashes and stops then work as in the thread context.
+ */
+export class ChildSet implements Executor {
+  readonly #start: ExecutorStart;
+  readonly #options: ChildOptions;
+  readonly #events: ExecutorEvents;
+  readonly #core: NativeTaskPool;
+  readonly #relays: (Relay | null)[];
+  readonly #stopping = new Set<ChildProcess>();
+  #ref = false;
+  #joining = false;
+  #exitWaiters: (() => void)[] = [];
+  #watching = false;
+
+  constructor(size: number, start: ExecutorStart, options: ChildOptions, events: ExecutorEvents) {
+    this.#start = start;
+    this.#options = options;
+    this.#events = events;
+    this.#core = native.NativeTaskPool.attach(start.poolId);
+    this.#relays = new Array(size).fill(null);
+    for (let slot = 0; slot < size; slot++) this.spawn(slot);
+  }
+
+  get alive(): number {
+    return this.#relays.filter((relay) => relay !== null).length;
+  }
+
+  spawn(slot: number): void {
+    const parent = currentProcess();
+    const identity: WorkerIdentity = {
+      name: nextPoolWorkerName(),
+      daemon: true,
+      parent: { name: parent.name, ident: parent.ident, pid: process.pid },
+    };
+    const { child, channel } = spawnChild(ENTRY, identity, { ...this.#options, resourceLimits: this.#start.resourceLimits }, (type, body) => this.#onFrame(relay, type, body));
+    const relay: Relay = { child, channel, known: new Set(), holding: null, finished: 0, released: false };
+    const { initializer } = this.#start;
+    const start: PoolChildStart = {
+      slot,
+      parentPid: process.pid,
+      baseDir: this.#start.baseDir,
+      maxTasksPerChild: this.#start.maxTasksPerChild,
+      initializer: initializer && { ...initializer, spec: this.#core.functionSource(initializer.functionId)! },
+    };
+    channel.send(ToChild.Start, serialize(start));
+    child.on('error', () => {
+      // A failed spawn also emits 'exit' (code -2 and the like); nothing to add.
+    });
+    // 'close', not 'exit': it comes once the channel is read to its end, so a
+    // result sent just before the child exited is delivered first.
+    child.on('close', (code, signal) => {
+      this.#relays[slot] = null;
+      const asked = this.#stopping.delete(child);
+      if (!asked) {
+        if (relay.initializerError) this.#events.onInitializerFailed(fromErrorRecord(relay.initializerError));
+        else this.#events.onUnexpectedExit(slot, new WorkerCrashedError(exitCodeOf(code, signal), undefined, signal ?? undefined));
+      }
+      if (this.alive === 0) for (const resolve of this.#exitWaiters.splice(0)) resolve();
+    });
+    this.#relays[slot] = relay;
+    this.#refOne(relay, this.#ref);
+    this.#feed(slot);
+    this.#watchQueue();
+  }
+
+  outputWritten(): undefined {
+    // Children write to this process's stdout/stderr themselves (inherited
+    // fds), before they send the result: nothing to wait for.
+    return undefined;
+  }
+
+  setRef(busy: boolean): void {
+    const ref = busy || this.#joining;
+    if (this.#ref === ref) return;
+    this.#ref = ref;
+    for (const relay of this.#relays) if (relay) this.#refOne(relay, ref);
+  }
+
+  allExited(): Promise<void> {
+    if (this.alive === 0) return Promise.resolve();
+    this.#joining = true;
+    this.setRef(true);
+    return new Promise((resolve) => this.#exitWaiters.push(resolve));
+  }
+
+  stop(slot: number): void {
+    this.#relays[slot]?.child.kill('SIGKILL');
+  }
+
+  terminateAll(): Promise<void> {
+    for (const relay of this.#relays) {
+      if (relay) {
+        this.#stopping.add(relay.child);
+        relay.child.kill('SIGKILL');
+      }
+    }
+    return this.allExited();
+  }
+
+  #refOne(relay: Relay, ref: boolean): void {
+    if (ref) {
+      relay.child.ref();
+      relay.channel.socket.ref();
+    } else {
+      relay.child.unref();
+      relay.channel.socket.unref();
+    }
+  }
+
+  // Jobs are queued (and the pool closed) by ringing the task bell; a pending
+  // waitAsync does not keep the process alive.
+  #watchQueue(): void {
+    if (this.#watching) return;
+    this.#watching = true;
+    void (async () => {
+      const bell = this.#start.bell;
+      while (this.alive > 0) {
+        const seen = Atomics.load(bell, TASK_BELL);
+        for (let slot = 0; slot < this.#relays.length; slot++) this.#feed(slot);
+        const wait = Atomics.waitAsync(bell, TASK_BELL, seen);
+        if (wait.async) await wait.value;
+      }
+      this.#watching = false;
+    })();
+  }
+
+  /** Hands the child of `slot` its next job, if it has none. */
+  #feed(slot: number): void {
+    const relay = this.#relays[slot];
+    if (relay === null || relay.holding !== null || relay.released) return;
+    const job = this.#core.take(slot);
+    if (job === null) {
+      if (this.#core.state !== 0) {
+        relay.released = true;
+        relay.channel.send(ToChild.Exit);
+      }
+      return;
+    }
+    if (!relay.known.has(job.functionId)) {
+      relay.known.add(job.functionId);
+      const head = Buffer.allocUnsafe(4);
+      head.writeUInt32LE(job.functionId, 0);
+      relay.channel.send(ToChild.Function, head, Buffer.from(this.#core.functionSource(job.functionId)!, 'utf8'));
+    }
+    const head = Buffer.allocUnsafe(JOB_HEADER);
+    head.writeDoubleLE(job.id, 0);
+    head.writeUInt32LE(job.functionId, 8);
+    head.writeUInt32LE(job.format, 12);
+    head[16] = Atomics.load(this.#start.bell, PROGRESS_WANTED) > 0 ? 1 : 0;
+    relay.holding = job.id;
+    relay.channel.send(ToChild.Job, head, job.payload);
+  }
+
+  #onFrame(relay: Relay, type: number, body: Buffer): void {
+    const slot = this.#relays.indexOf(relay);
+    if (slot < 0) return;
+    switch (type) {
+      case ToParent.Result: {
+        const id = body.readDoubleLE(0);
+        this.#core.complete(slot, id, body[8] === 1, body.readUInt32LE(9), body.subarray(RESULT_HEADER));
+        relay.holding = null;
+        const max = this.#start.maxTasksPerChild;
+        if (max > 0 && ++relay.finished >= max) relay.released = true;
+        const bell = this.#start.bell;
+        Atomics.add(bell, RESULT_BELL, 1);
+        Atomics.notify(bell, RESULT_BELL);
+        this.#feed(slot);
+        break;
+      }
+      case ToParent.Progress: {
+        const id = body.readDoubleLE(0);
+        Atomics.store(this.#start.progress, slot, (BigInt(id % 2 ** 32) << 32n) | BigInt(body.readUInt32LE(8)));
+        break;
+      }
+      case ToParent.InitializerFailed:
+        relay.initializerError = deserialize(body) as ErrorRecord;
+        break;
+    }
+  }
+}
