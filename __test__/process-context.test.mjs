@@ -15,7 +15,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Process, Queue, Lock, Value, Event, task, wait, activeChildren, currentProcess } from '../index.mjs'
+import { Process, Queue, Lock, Value, Event, task, wait, activeChildren, currentProcess, getContext } from '../index.mjs'
 
 const T = { timeout: 60000 }
 const context = 'process'
@@ -364,6 +364,22 @@ test('activeChildren() lists running process children; wait() returns a process 
 })
 
 // ==================================================== subclasses, module tasks
+
+test("getContext('process').Process, and a subclass of it, start OS child processes", T, async () => {
+  const { Process: ContextProcess } = getContext('process')
+  class Sub extends ContextProcess {
+    run() {}
+  }
+  const children = [new ContextProcess({ target: () => process.exit(2) }), new Sub()]
+  children.forEach((p) => p.start())
+  await Promise.all(children.map((p) => p.join()))
+  assert.deepEqual(children.map((p) => p.exitCode), [2, 0])
+  for (const p of children) {
+    assert.ok(p instanceof Process)
+    assert.notEqual(p.pid, process.pid)
+    assert.equal(p.ident, p.pid)
+  }
+})
 
 test('a subclass with context process: run() shipped by source, own enumerable fields as `this`', T, async () => {
   class Worker extends Process {
