@@ -19,7 +19,7 @@ export interface ProcessOptions<A extends unknown[] = any[]> {
   name?: string;
   daemon?: boolean;
   /** 'thread' (default): a worker thread of this process; 'process': an OS child process. */
-  context?: 'thread' | 'process';
+  context?: ContextKind;
   /** Process context: the child's Node options (default this process's, so loaders such as `--import tsx` apply). */
   execArgv?: string[];
   /** Process context: the child's environment (default this process's). */
