@@ -1,12 +1,14 @@
-// Process (contract: "Process", "Module functions", "Conventions"), thread
-// context: `new Process({ target, args, name, daemon })` and subclasses that
+// Process (contract: "Process", "Module functions", "Conventions"): `new Process({ target, args, name, daemon })` and subclasses that
 // override run(); start, join, joinSync, isAlive, terminate, kill, close; pid,
 // ident, name, daemon, exitCode; currentProcess()/parentProcess() inside a
 // child, nested children, activeChildren(); a child's output reaching the
 // parent before join() resolves; a parent kept alive by its running non-daemon
 // children and never by daemon ones. Children hold still on locks and events
 // the test controls; waits end by what the user observes (a join resolving, an
-// exit code), never by how long they took.
+// exit code), never by how long they took. Tests named [thread] and [process]
+// run in both contexts (the behaviour the contract says is the same, with no
+// shared objects); the rest are the thread context's, and
+// process-context.test.mjs has the process context's own.
 import test, { after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -21,6 +23,11 @@ import {
 } from '../index.mjs'
 
 const T = { timeout: 60000 }
+
+/** One test per context, for behaviour both contexts share: `body(context)`. */
+function testBoth(name, body) {
+  for (const context of ['thread', 'process']) test(`${name} [${context}]`, T, () => body(context))
+}
 
 /** The package, for child code that loads it itself (inline targets use require). */
 const packageCjs = new URL('../index.js', import.meta.url).pathname
@@ -41,10 +48,11 @@ function writeModule(source, ext = 'mjs') {
 const DEADLINE_MS = 30000
 
 /** Runs `body` after an import of the package in a child `node`; resolves with the outcome. */
-function runScript(body, { cjs = false, deadline = DEADLINE_MS } = {}) {
-  const header = cjs
+function runScript(body, { cjs = false, deadline = DEADLINE_MS, context = 'thread' } = {}) {
+  const header = (cjs
     ? `const { Process, Queue, Lock, Event, Value, currentProcess, parentProcess, activeChildren } = require(${JSON.stringify(packageCjs)})\n`
-    : `import { Process, Queue, Lock, Event, Value, currentProcess, parentProcess, activeChildren } from ${JSON.stringify(packageUrl)}\n`
+    : `import { Process, Queue, Lock, Event, Value, currentProcess, parentProcess, activeChildren } from ${JSON.stringify(packageUrl)}\n`) +
+    `const context = ${JSON.stringify(context)}\n`
   const file = writeModule(header + body, cjs ? 'cjs' : 'mjs')
   return new Promise((resolve) => {
     execFile(process.execPath, [file], { timeout: deadline, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
@@ -83,9 +91,9 @@ async function until(predicate, what, limitMs = 30000) {
 
 // ================================================================ basics
 
-test('before start: default name Process-N counting up, pid/ident/exitCode null, not alive, not daemon', T, () => {
-  const a = new Process({ target: () => {} })
-  const b = new Process({ target: () => {} })
+testBoth('before start: default name Process-N counting up, pid/ident/exitCode null, not alive, not daemon', (context) => {
+  const a = new Process({ target: () => {}, context })
+  const b = new Process({ target: () => {}, context })
   const na = Number(/^Process-(\d+)$/.exec(a.name)?.[1])
   const nb = Number(/^Process-(\d+)$/.exec(b.name)?.[1])
   assert.ok(na >= 1, `name ${a.name}`)
@@ -97,7 +105,7 @@ test('before start: default name Process-N counting up, pid/ident/exitCode null,
     assert.equal(p.isAlive(), false)
     assert.equal(p.daemon, false)
   }
-  const named = new Process({ target: () => {}, name: 'worker', daemon: true })
+  const named = new Process({ target: () => {}, name: 'worker', daemon: true, context })
   assert.equal(named.name, 'worker')
   assert.equal(named.daemon, true)
   named.name = 'renamed'
@@ -178,8 +186,8 @@ test('pid and ident keep their values after the child has ended', T, async () =>
   assert.equal(p.pid, process.pid)
 })
 
-test('a Process without a target runs nothing and exits 0', T, async () => {
-  const p = new Process()
+testBoth('a Process without a target runs nothing and exits 0', async (context) => {
+  const p = new Process({ context })
   p.start()
   await p.join()
   assert.equal(p.exitCode, 0)
@@ -201,8 +209,8 @@ test('exitCode is null and isAlive() true while the child runs; 0 and false once
   })
 })
 
-test('start() twice is an Error (also after the child finished)', T, async () => {
-  const p = new Process({ target: () => {} })
+testBoth('start() twice is an Error (also after the child finished)', async (context) => {
+  const p = new Process({ target: () => {}, context })
   p.start()
   assert.throws(() => p.start(), Error)
   await p.join()
@@ -296,8 +304,12 @@ test('a subclass overriding run(): own enumerable fields travel as `this`, share
   assert.equal(p.secret, 'private', 'the parent object is untouched')
 })
 
-test('a subclass whose run() throws exits with code 1', T, async () => {
+testBoth('a subclass whose run() throws exits with code 1', async (context) => {
   class Failing extends Process {
+    constructor() {
+      super({ context })
+    }
+
     run() {
       throw new Error('subclass failure')
     }
@@ -310,7 +322,7 @@ test('a subclass whose run() throws exits with code 1', T, async () => {
 
 // ============================================================ exit codes
 
-test('exitCode: 1 on an uncaught error (sync or async target), n for process.exit(n)', T, async () => {
+testBoth('exitCode: 1 on an uncaught error (sync or async target), n for process.exit(n)', async (context) => {
   const cases = [
     [() => { throw new Error('boom') }, 1],
     [async () => { await null; throw new TypeError('async boom') }, 1],
@@ -319,7 +331,7 @@ test('exitCode: 1 on an uncaught error (sync or async target), n for process.exi
     [async () => { await new Promise((resolve) => setTimeout(resolve, 10)); process.exit(3) }, 3],
     [() => { setTimeout(() => { throw new Error('late uncaught') }, 0); return new Promise(() => {}) }, 1],
   ]
-  const children = cases.map(([target]) => new Process({ target }))
+  const children = cases.map(([target]) => new Process({ target, context }))
   children.forEach((p) => p.start())
   await Promise.all(children.map((p) => p.join()))
   assert.deepEqual(children.map((p) => p.exitCode), cases.map(([, code]) => code))
@@ -397,8 +409,8 @@ test('terminate() stops a child blocked in event.waitSync() and in queue.getSync
   }
 })
 
-test('terminate()/kill() of a finished child keep its exit code', T, async () => {
-  const p = new Process({ target: () => { process.exit(4) } })
+testBoth('terminate()/kill() of a finished child keep its exit code', async (context) => {
+  const p = new Process({ target: () => { process.exit(4) }, context })
   p.start()
   await p.join()
   p.terminate()
@@ -449,8 +461,8 @@ test('joinSync(50) on a long child returns with exitCode null; joinSync() blocks
   })
 })
 
-test('join() and joinSync() of a process that was never started are Errors', T, async () => {
-  const p = new Process({ target: () => {} })
+testBoth('join() and joinSync() of a process that was never started are Errors', async (context) => {
+  const p = new Process({ target: () => {}, context })
   await assert.rejects(p.join(), Error)
   assert.throws(() => p.joinSync(), Error)
 })
@@ -653,19 +665,22 @@ test('activeChildren() inside a child lists its own children, not its siblings',
 
 // ============================================================ bad input
 
-test('bad input: target not a function, args not an array, context process, daemon after start', T, async () => {
+test('bad input: target not a function, args not an array, unknown context, process-only options, daemon after start', T, async () => {
   for (const target of [42, 'fn', {}, null]) {
     assert.throws(() => new Process({ target }), TypeError, `target ${String(target)}`)
   }
   for (const args of ['Bob', 1, { 0: 'a' }, null]) {
     assert.throws(() => new Process({ target: () => {}, args }), TypeError, `args ${String(args)}`)
   }
-  assert.throws(() => new Process({ target: () => {}, context: 'process' }), (error) => {
-    assert.ok(error instanceof Error)
-    assert.match(error.message, /not yet supported/)
-    return true
-  })
-  assert.throws(() => new Process({ target: () => {}, context: 'fork' }), TypeError)
+  assert.throws(() => new Process({ target: () => {}, context: 'fork' }), /Process context must be 'thread' or 'process', got "fork"/)
+  for (const option of ['execArgv', 'env', 'cwd']) {
+    const value = option === 'cwd' ? '/' : option === 'env' ? {} : []
+    assert.throws(() => new Process({ target: () => {}, [option]: value }), (error) => {
+      assert.ok(error instanceof TypeError)
+      assert.match(error.message, new RegExp(`Process option ${option} has no meaning in the 'thread' context`))
+      return true
+    })
+  }
   assert.throws(() => new Process({ target: () => {}, name: 5 }), TypeError)
   assert.throws(() => new Process({ target: Math.max }).start(), TypeError, 'a native function cannot be shipped')
 
@@ -680,8 +695,8 @@ test('bad input: target not a function, args not an array, context process, daem
   })
 })
 
-test('args that cannot be cloned are a TypeError at start() naming the path; nothing starts', T, () => {
-  const p = new Process({ target: () => {}, args: [1, { cb: () => {} }] })
+testBoth('args that cannot be cloned are a TypeError at start() naming the path; nothing starts', (context) => {
+  const p = new Process({ target: () => {}, args: [1, { cb: () => {} }], context })
   assert.throws(() => p.start(), (error) => {
     assert.ok(error instanceof TypeError)
     assert.match(error.message, /args\[1\]\.cb/)
@@ -718,40 +733,40 @@ test('a Manager dict and list passed to a child are live proxies', T, async () =
 
 // ============================================ scripts: output and lifetime
 
-test("a child's console.log and stderr reach the parent's output before join() resolves", T, async () => {
+testBoth("a child's console.log and stderr reach the parent's output before join() resolves", async (context) => {
   const result = await runScript(`
-const p = new Process({ target: (n) => { console.log('child says', n); process.stdout.write('raw stdout\\n'); console.error('child error line') }, args: ['hi'] })
+const p = new Process({ target: (n) => { console.log('child says', n); process.stdout.write('raw stdout\\n'); console.error('child error line') }, args: ['hi'], context })
 p.start()
 await p.join()
 console.log('joined', p.exitCode)
 console.error('parent error line')
-`)
+`, { context })
   assertExitedCleanly(result)
   assert.deepEqual(lines(result.stdout), ['child says hi', 'raw stdout', 'joined 0'])
   assert.deepEqual(lines(result.stderr), ['child error line', 'parent error line'])
 })
 
-// A parent blocked in joinSync() cannot take the child's output (it travels as
-// messages to the parent's event loop), so ordering is only promised for join():
-// here the output must simply not be lost.
-test("a child's output is not lost when the parent uses joinSync()", T, async () => {
+// A parent blocked in joinSync() cannot take a child thread's output (it
+// travels as messages to the parent's event loop), so ordering is only
+// promised for join(): here the output must simply not be lost.
+testBoth("a child's output is not lost when the parent uses joinSync()", async (context) => {
   const result = await runScript(`
-const p = new Process({ target: () => console.log('child line') })
+const p = new Process({ target: () => console.log('child line'), context })
 p.start()
 p.joinSync()
 console.log('joinSync returned', p.exitCode)
-`)
+`, { context })
   assertExitedCleanly(result)
   assert.deepEqual(lines(result.stdout).sort(), ['child line', 'joinSync returned 0'])
 })
 
-test('output of many lines from several children all arrives before their joins resolve', T, async () => {
+testBoth('output of many lines from several children all arrives before their joins resolve', async (context) => {
   const result = await runScript(`
-const kids = [0, 1, 2].map((k) => new Process({ target: (k) => { for (let i = 0; i < 2000; i++) console.log('child', k, 'line', i) }, args: [k] }))
+const kids = [0, 1, 2].map((k) => new Process({ target: (k) => { for (let i = 0; i < 2000; i++) console.log('child', k, 'line', i) }, args: [k], context }))
 kids.forEach((p) => p.start())
 await Promise.all(kids.map((p) => p.join()))
 console.log('joined', kids.map((p) => p.exitCode).join(','))
-`)
+`, { context })
   assertExitedCleanly(result)
   const out = lines(result.stdout)
   assert.equal(out.length, 6001)
@@ -762,13 +777,13 @@ console.log('joined', kids.map((p) => p.exitCode).join(','))
   }
 })
 
-test('an uncaught error in a child prints its stack to stderr and gives exitCode 1; the parent goes on', T, async () => {
+testBoth('an uncaught error in a child prints its stack to stderr and gives exitCode 1; the parent goes on', async (context) => {
   const result = await runScript(`
-const p = new Process({ target: function failingTarget() { throw new RangeError('bad value in child') } })
+const p = new Process({ target: function failingTarget() { throw new RangeError('bad value in child') }, context })
 p.start()
 await p.join()
 console.log('joined', p.exitCode)
-`)
+`, { context })
   assertExitedCleanly(result)
   assert.deepEqual(lines(result.stdout), ['joined 1'])
   assert.match(result.stderr, /RangeError: bad value in child/)
@@ -776,23 +791,23 @@ console.log('joined', p.exitCode)
   assert.match(result.stderr, /failingTarget/)
 })
 
-test('a script whose child has finished exits by itself', T, async () => {
+testBoth('a script whose child has finished exits by itself', async (context) => {
   const result = await runScript(`
-const p = new Process({ target: (name) => console.log('hello', name), args: ['Bob'] })
+const p = new Process({ target: (name) => console.log('hello', name), args: ['Bob'], context })
 p.start()
 await p.join()
 console.log('done', p.exitCode, activeChildren().length)
-`)
+`, { context })
   assertExitedCleanly(result)
   assert.deepEqual(lines(result.stdout), ['hello Bob', 'done 0 0'])
 })
 
-test('the same through require()', T, async () => {
+testBoth('the same through require()', async (context) => {
   const result = await runScript(`
-const p = new Process({ target: (name) => console.log('hello', name), args: ['Ann'], name: 'cjs-child' })
+const p = new Process({ target: (name) => console.log('hello', name), args: ['Ann'], name: 'cjs-child', context })
 p.start()
 p.join().then(() => console.log('done', p.name, p.exitCode))
-`, { cjs: true })
+`, { cjs: true, context })
   assertExitedCleanly(result)
   assert.deepEqual(lines(result.stdout), ['hello Ann', 'done cjs-child 0'])
 })

@@ -15,14 +15,16 @@
 //       p.start()
 //       p.join()
 //   # main line / ... / function f / ... / hello Bob
-// In the thread context a child is a worker thread of this same OS process, so
-// it is told apart by name and ident (its thread id), not by pid. The target is
-// a module task: the module keeps its own imports.
+// In the thread context (the default) a child is a worker thread of this same
+// OS process, told apart by name and ident (its thread id), not by pid; with
+// MULTIPROC_CONTEXT=process it is an OS child process with its own pid, as in
+// Python. The target is a module task: the module keeps its own imports.
 import { Process, task } from 'multiproc';
 import { info } from './tasks/process-info.js'; // tsx maps .js to the .ts file
 
+const context = (process.env.MULTIPROC_CONTEXT ?? 'thread') as 'thread' | 'process';
 info('main line');
-const p = new Process({ target: task(new URL('./tasks/process-info.ts', import.meta.url), 'f'), args: ['Bob'] });
+const p = new Process({ target: task(new URL('./tasks/process-info.ts', import.meta.url), 'f'), args: ['Bob'], context });
 p.start();
 await p.join();
 console.log(`${p.name} exited with code ${p.exitCode}; same OS process: ${p.pid === process.pid}`);

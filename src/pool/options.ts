@@ -1,7 +1,6 @@
-import { statSync } from 'node:fs';
 import type { ResourceLimits } from 'node:worker_threads';
 import { contextKind, refuseOptions, refuseShared, type ContextKind } from '../backend/kind';
-import type { ChildOptions } from '../backend/process/spawn';
+import { CHILD_OPTIONS, childOptions, type ChildOptions } from '../backend/process/spawn';
 import { cpuCount } from '../process_info';
 import { describe, type TaskFn } from '../task_function';
 
@@ -62,7 +61,6 @@ export interface ResolvedPoolOptions {
   child: ChildOptions;
 }
 
-const PROCESS_ONLY = ['execArgv', 'env', 'cwd'] as const;
 /** resourceLimits fields a child process has no flag for. */
 const THREAD_ONLY_LIMITS = ['codeRangeSizeMb'] as const;
 
@@ -79,11 +77,9 @@ export function resolvePoolOptions(arg: number | PoolOptions | undefined): Resol
     throw new TypeError(`new Pool(options): options must be a number or an object, got ${describe(arg)}`);
   }
   const context = contextKind(options.context, 'Pool');
-  if (context === 'thread') refuseOptions(options, PROCESS_ONLY, context, 'Pool');
-  else {
-    if (options.resourceLimits !== undefined) refuseOptions(options.resourceLimits, THREAD_ONLY_LIMITS, context, 'Pool resourceLimits');
-    validateChildOptions(options);
-  }
+  if (context === 'thread') refuseOptions(options, CHILD_OPTIONS, context, 'Pool');
+  else if (options.resourceLimits !== undefined) refuseOptions(options.resourceLimits, THREAD_ONLY_LIMITS, context, 'Pool resourceLimits');
+  const child = childOptions(options, 'Pool');
   const processes = options.processes === undefined ? cpuCount() : positiveInteger(options.processes, 'Pool processes');
   const maxTasksPerChild = options.maxTasksPerChild === undefined
     ? 0
@@ -91,19 +87,7 @@ export function resolvePoolOptions(arg: number | PoolOptions | undefined): Resol
   const initargs = options.initargs ?? [];
   if (!Array.isArray(initargs)) throw new TypeError(`Pool initargs must be an array, got ${describe(initargs)}`);
   refuseShared(initargs, 'initargs', context);
-  const child = { execArgv: options.execArgv, env: options.env, cwd: options.cwd };
   return { context, processes, initializer: options.initializer, initargs, maxTasksPerChild, resourceLimits: options.resourceLimits, child };
-}
-
-function validateChildOptions({ execArgv, env, cwd }: PoolOptions): void {
-  if (execArgv !== undefined && (!Array.isArray(execArgv) || execArgv.some((arg) => typeof arg !== 'string'))) {
-    throw new TypeError(`Pool execArgv must be an array of strings, got ${describe(execArgv)}`);
-  }
-  if (env !== undefined && (typeof env !== 'object' || env === null)) throw new TypeError(`Pool env must be an object, got ${describe(env)}`);
-  if (cwd !== undefined) {
-    if (typeof cwd !== 'string') throw new TypeError(`Pool cwd must be a string, got ${describe(cwd)}`);
-    if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`Pool cwd ${JSON.stringify(cwd)} is not a directory`);
-  }
 }
 
 export function validateChunksize(chunksize: unknown): number | undefined {

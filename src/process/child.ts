@@ -9,9 +9,9 @@ import type { Value } from '../shared_memory/value';
 import { importParentPreloads, loadFunction } from '../worker/compile';
 import { flushStdio, watchParent } from '../worker/stdio';
 import { activeChildren } from './registry';
-import type { ProcessStart } from './process';
+import type { ThreadChildStart } from './thread_child';
 
-const start = workerData as ProcessStart;
+const start = workerData as ThreadChildStart;
 watchParent(start.parentBlocked);
 const [exitCode, done] = reviveShared([...start.finished]) as [Value, Event];
 let recorded = false;

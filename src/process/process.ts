@@ -1,23 +1,16 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { Worker, threadId } from 'node:worker_threads';
-import { addonForWorkers, native } from '../native';
-import { IDENTITY_KEY, currentProcess, type WorkerIdentity } from '../process_info';
+import { dirname } from 'node:path';
+import { contextKind, refuseOptions, refuseShared, type ContextKind } from '../backend/kind';
+import { startProcessChild } from '../backend/process/process_child';
+import { CHILD_OPTIONS, childOptions, type ChildOptions } from '../backend/process/spawn';
+import { currentProcess, type WorkerIdentity } from '../process_info';
 import { kReady, kWhenReady, type Waitable } from '../queues/wait';
-import { replaceShared, shareIds, type ShareRecord } from '../shared/handles';
-import { Value } from '../shared_memory/value';
-import { Event } from '../sync/event';
 import { waitOptions } from '../sync/waiting';
 import { describe, functionSpec, isTaskRef, type TaskFn } from '../task_function';
 import { assertCloneable } from '../transfer/cloneable';
 import { childEnded, childStarted, nextProcessName } from './registry';
-import { blockedFlag } from '../worker/stdio';
-
-const CHILD_ENTRY = join(__dirname, 'child.js');
-/** Exit codes Python reports for terminate() and kill(). */
-const TERMINATED = -15;
-const KILLED = -9;
+import type { ChildStart, StartChild, StartedChild } from './started';
+import { startThreadChild } from './thread_child';
 
 export interface ProcessOptions<A extends unknown[] = any[]> {
   target?: TaskFn<(...args: A) => unknown>;
@@ -25,30 +18,17 @@ export interface ProcessOptions<A extends unknown[] = any[]> {
   args?: NoInfer<A>;
   name?: string;
   daemon?: boolean;
-  context?: 'thread' | 'process';
+  /** 'thread' (default): a worker thread of this process; 'process': an OS child process. */
+  context?: ContextKind;
+  /** Process context: the child's Node options (default this process's, so loaders such as `--import tsx` apply). */
+  execArgv?: string[];
+  /** Process context: the child's environment (default this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Process context: the child's working directory (default this process's). */
+  cwd?: string;
 }
 
-/** What a child thread receives (see child.ts). */
-export interface ProcessStart {
-  target: string;
-  args: unknown[];
-  self: Record<string, unknown>;
-  baseDir: string;
-  /** This thread is blocked in a *Sync wait (see worker/stdio.ts). */
-  parentBlocked: Int32Array;
-  /** Markers of the exit-code Value and the done Event the child sets. */
-  finished: unknown[];
-}
-
-/** Resolves once `stream` (a worker's stdout/stderr, piped to ours) has ended. */
-function drained(stream: Readable): Promise<void> {
-  if (stream.readableEnded || stream.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    stream.once('end', resolve);
-    stream.once('close', resolve);
-    stream.once('error', () => resolve());
-  });
-}
+const STARTERS: Record<ContextKind, StartChild> = { thread: startThreadChild, process: startProcessChild };
 
 function entryDir(): string {
   const entry = process.argv[1];
@@ -56,22 +36,18 @@ function entryDir(): string {
 }
 
 /**
- * Python's `multiprocessing.Process`, in the thread context: `target(...args)`
- * (or a subclass's `run()`) runs in its own worker thread.
+ * Python's `multiprocessing.Process`: `target(...args)` (or a subclass's
+ * `run()`) runs in a worker thread of this process (context 'thread', the
+ * default) or in an OS child process (context 'process').
  */
 export class Process<A extends unknown[] = any[]> implements Waitable {
   #target: TaskFn | undefined;
   #args: unknown[];
   #name: string;
   #daemon: boolean;
-  #worker: Worker | undefined;
-  /** The child's thread id, kept: Worker.threadId turns -1 once the thread exits. */
-  #ident: number | null = null;
-  #exitCode: Value | undefined;
-  #done: Event | undefined;
-  /** Set by terminate()/kill(): the code Python reports for them. */
-  #stopCode: number | undefined;
-  #exited: Promise<void> | undefined;
+  #kind: ContextKind;
+  #childOptions: ChildOptions;
+  #child: StartedChild | undefined;
   #closed = false;
 
   constructor(options: ProcessOptions<A> = {}) {
@@ -79,15 +55,15 @@ export class Process<A extends unknown[] = any[]> implements Waitable {
       throw new TypeError(`new Process(options): options must be an object, got ${describe(options)}`);
     }
     const { target, args = [], name, daemon, context } = options;
-    if (context !== undefined && context !== 'thread') {
-      if (context === 'process') throw new Error("Process context 'process' is not yet supported; use the default context 'thread'");
-      throw new TypeError(`Process context must be 'thread' or 'process', got ${describe(context)}`);
-    }
+    this.#kind = contextKind(context, 'Process');
+    if (this.#kind === 'thread') refuseOptions(options, CHILD_OPTIONS, 'thread', 'Process');
     if (target !== undefined && typeof target !== 'function' && !isTaskRef(target)) {
       throw new TypeError(`Process target must be a function or task(module, exportName), got ${describe(target)}`);
     }
     if (!Array.isArray(args)) throw new TypeError(`Process args must be an array, got ${describe(args)}`);
+    refuseShared(args, 'args', this.#kind);
     if (name !== undefined && typeof name !== 'string') throw new TypeError(`Process name must be a string, got ${describe(name)}`);
+    this.#childOptions = childOptions(options, 'Process');
     this.#target = target;
     this.#args = args;
     this.#name = name ?? nextProcessName();
@@ -113,140 +89,115 @@ export class Process<A extends unknown[] = any[]> implements Waitable {
   }
 
   set daemon(daemon: boolean) {
-    if (this.#worker) throw new Error('Process.daemon can only be set before start()');
+    if (this.#child) throw new Error('Process.daemon can only be set before start()');
     this.#daemon = Boolean(daemon);
   }
 
-  /** The OS process id (in the thread context, the parent's); null before start. */
+  /** The child's OS process id (in the thread context, this process's); null before start. */
   get pid(): number | null {
-    return this.#worker ? process.pid : null;
+    return this.#child?.pid ?? null;
   }
 
-  /** The child's thread id; null before start. */
+  /** The child's thread id (thread context) or pid (process context); null before start. */
   get ident(): number | null {
-    return this.#ident;
+    return this.#child?.ident ?? null;
   }
 
   /** null while running (or before start); 0 normal; 1 uncaught error; n for
-   *  process.exit(n); -15 after terminate(); -9 after kill(). */
+   *  process.exit(n); -15 after terminate(); -9 after kill(); -N for death by
+   *  signal N (process context). */
   get exitCode(): number | null {
-    if (this.#stopCode !== undefined) return this.#stopCode;
-    if (!this.#done?.isSet()) return null;
-    return this.#exitCode!.value;
+    return this.#child?.exitCode() ?? null;
   }
 
   start(): void {
     this.#assertOpen();
-    if (this.#worker) throw new Error('Process.start(): a process can only be started once');
+    if (this.#child) throw new Error('Process.start(): a process can only be started once');
     const subclassRun = this.run !== Process.prototype.run;
     const target = subclassRun ? this.run : this.#target;
     const spec = target === undefined ? JSON.stringify({ source: '() => undefined' }) : functionSpec(target, 'Process target');
     this.#args.forEach((arg, i) => assertCloneable(arg, `args[${i}]`));
     const self = subclassRun ? { ...this } : {};
+    refuseShared(self, 'this', this.#kind);
     Object.entries(self).forEach(([key, value]) => assertCloneable(value, `this.${key}`));
-    this.#exitCode = new Value('i', 0, { lock: false });
-    this.#done = new Event();
-    const found: ShareRecord[] = [];
-    const start: ProcessStart = {
-      target: spec,
-      args: replaceShared(this.#args, found) as unknown[],
-      self: replaceShared(self, found) as Record<string, unknown>,
-      baseDir: entryDir(),
-      parentBlocked: blockedFlag,
-      finished: replaceShared([this.#exitCode, this.#done], found) as unknown[],
-    };
-    // The shared objects sent live until the child has ended, whether or not
-    // it attached (a pipe end sent counts from now, as in Python).
-    const sent = new native.NativeHold(shareIds(found));
+    const start: ChildStart = { target: spec, args: this.#args, self, baseDir: entryDir() };
     const parent = currentProcess();
-    const identity: WorkerIdentity = { name: this.#name, daemon: this.#daemon, parent: { name: parent.name, ident: threadId } };
-    const worker = new Worker(CHILD_ENTRY, { workerData: { ...start, [IDENTITY_KEY]: identity, ...addonForWorkers } });
-    this.#worker = worker;
-    this.#ident = worker.threadId;
+    const identity: WorkerIdentity = {
+      name: this.#name,
+      daemon: this.#daemon,
+      parent: { name: parent.name, ident: parent.ident, pid: process.pid },
+    };
+    const child = STARTERS[this.#kind](start, identity, this.#childOptions);
+    this.#child = child;
     // Daemon children never keep the parent alive; others do, as in Python.
-    if (this.#daemon) worker.unref();
+    if (this.#daemon) child.unref();
     childStarted(this);
-    this.#exited = new Promise((resolve) => {
-      worker.once('exit', (code) => {
-        sent.release();
-        // Crashes that bypassed the child's own bookkeeping (out of memory...).
-        if (!this.#done!.isSet()) {
-          this.#exitCode!.value = code;
-          this.#done!.set();
-        }
-        childEnded(this);
-        // The child's last output may still be on its way through this
-        // thread's side of its stdout/stderr pipes; join() resolves once it
-        // has been written out, so it comes before what the parent prints next.
-        void Promise.all([worker.stdout, worker.stderr].map(drained)).then(() => resolve());
-      });
-    });
-    worker.on('error', () => {
-      // Reported by the child itself on stderr; the exit code says the rest.
-    });
+    void child.ended.then(() => childEnded(this));
   }
 
   /** Resolves when the child has finished, or after `timeout` ms (check exitCode). */
   async join(timeout?: number): Promise<void> {
     this.#assertOpen();
     const { timeout: limit } = waitOptions(timeout, 'Process.join');
-    const worker = this.#worker;
-    if (!worker) throw new Error('Process.join(): the process was not started');
+    const child = this.#child;
+    if (!child) throw new Error('Process.join(): the process was not started');
     // Asking to wait for a daemon child keeps the parent alive meanwhile, as
     // Pool.join() does; on its own a daemon child never does.
-    if (this.#daemon) worker.ref();
+    if (this.#daemon) child.ref();
     try {
-      if (limit === undefined) return await this.#exited;
+      if (limit === undefined) return await child.ended;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.#exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, limit)))]);
+      await Promise.race([child.ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, limit)))]);
       clearTimeout(timer);
     } finally {
-      if (this.#daemon) worker.unref();
+      if (this.#daemon) child.unref();
     }
   }
 
   /** Blocks this thread until the child has finished, or `timeout` ms. */
   joinSync(timeout?: number): void {
     this.#assertOpen();
-    if (!this.#worker) throw new Error('Process.joinSync(): the process was not started');
-    if (this.#stopCode === undefined) this.#done!.waitSync(timeout);
+    const { timeout: limit } = waitOptions(timeout, 'Process.joinSync');
+    if (!this.#child) throw new Error('Process.joinSync(): the process was not started');
+    this.#child.waitSync(limit);
   }
 
   isAlive(): boolean {
     if (this.#closed) throw new Error('Process.isAlive(): the process object is closed');
-    return this.#worker !== undefined && this.exitCode === null;
+    return this.#child !== undefined && this.exitCode === null;
   }
 
-  /** Stops the child at once, even in an endless loop or a blocking wait. */
+  /** Stops the child at once, even in an endless loop or a blocking wait
+   *  (process context: SIGTERM). */
   terminate(): void {
-    this.#stop(TERMINATED);
+    this.#stop('SIGTERM');
   }
 
+  /** As terminate() (process context: SIGKILL). */
   kill(): void {
-    this.#stop(KILLED);
+    this.#stop('SIGKILL');
   }
 
-  #stop(code: number): void {
+  #stop(signal: 'SIGTERM' | 'SIGKILL'): void {
     this.#assertOpen();
-    if (!this.#worker || this.exitCode !== null) return;
-    this.#stopCode = code;
-    void this.#worker.terminate();
+    if (!this.#child || this.exitCode !== null) return;
+    this.#child.stop(signal);
   }
 
   /** @internal For wait(): the process has ended. */
   [kReady](): boolean {
-    if (!this.#worker) throw new Error('the Process was not started');
+    if (!this.#child) throw new Error('the Process was not started');
     return this.exitCode !== null;
   }
 
   /** @internal For wait(). */
-  [kWhenReady](signal: AbortSignal): Promise<boolean> {
-    return this.#done!.wait({ signal });
+  [kWhenReady](signal: AbortSignal): Promise<unknown> {
+    return this.#child!.whenEnded(signal);
   }
 
   /** Releases the process object; most methods then throw. */
   close(): void {
-    if (this.#worker && this.exitCode === null) {
+    if (this.#child && this.exitCode === null) {
       throw new Error('Process.close(): the process is still running; join() or terminate() it first');
     }
     this.#closed = true;

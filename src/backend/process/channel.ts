@@ -47,6 +47,23 @@ export class Channel {
     queueMicrotask(() => this.flush());
   }
 
+  /**
+   * Writes one frame before returning, blocking until the pipe has taken it
+   * all, as Python's Process.start() writes its child's data: a parent that
+   * blocks in joinSync() right after must not leave the frame unsent.
+   */
+  sendSync(type: number, body: Uint8Array): void {
+    // libuv writes a blocking pipe in full at once; the same fd is read too, so only for this write.
+    const handle = (this.socket as unknown as { _handle?: { setBlocking?(blocking: boolean): number } })._handle;
+    handle?.setBlocking?.(true);
+    try {
+      this.send(type, body);
+      this.flush();
+    } finally {
+      handle?.setBlocking?.(false);
+    }
+  }
+
   /** Writes what is queued now; `done` runs once it has left this process. */
   flush(done?: () => void): void {
     this.#flushScheduled = false;

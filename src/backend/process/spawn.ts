@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { CHILD_IDENTITY_ENV, type WorkerIdentity } from '../../process_info';
+import { describe } from '../../task_function';
 import { Channel } from './channel';
 
 /** How a process-context child is started (Pool and Process options). */
@@ -13,6 +15,22 @@ export interface ChildOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   resourceLimits?: ResourceLimits;
+}
+
+/** The options only a process-context child takes (refused in the thread context). */
+export const CHILD_OPTIONS = ['execArgv', 'env', 'cwd'] as const;
+
+/** Checks a Pool's or Process's `execArgv`, `env` and `cwd` (`where`: 'Pool'...); returns them. */
+export function childOptions({ execArgv, env, cwd }: ChildOptions, where: string): ChildOptions {
+  if (execArgv !== undefined && (!Array.isArray(execArgv) || execArgv.some((arg) => typeof arg !== 'string'))) {
+    throw new TypeError(`${where} execArgv must be an array of strings, got ${describe(execArgv)}`);
+  }
+  if (env !== undefined && (typeof env !== 'object' || env === null)) throw new TypeError(`${where} env must be an object, got ${describe(env)}`);
+  if (cwd !== undefined) {
+    if (typeof cwd !== 'string') throw new TypeError(`${where} cwd must be a string, got ${describe(cwd)}`);
+    if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${where} cwd ${JSON.stringify(cwd)} is not a directory`);
+  }
+  return { execArgv, env, cwd };
 }
 
 export interface SpawnedChild {
