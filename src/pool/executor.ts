@@ -10,6 +10,8 @@ export interface ExecutorEvents {
   onUnexpectedExit(slot: number, error: WorkerCrashedError): void;
   /** The initializer threw in a worker (its error, revived). */
   onInitializerFailed(error: unknown): void;
+  /** A worker could not start, and a replacement would not either. */
+  onStartFailed(reason: string, cause?: unknown): void;
 }
 
 /** What every worker of a pool starts with, whatever runs it. */

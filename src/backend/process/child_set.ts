@@ -19,13 +19,26 @@ interface Relay {
   channel: Channel;
   /** Function ids whose spec the child has been sent. */
   known: Set<number>;
-  /** The job the child is running (taken for its slot), or null. */
-  holding: number | null;
+  /** The job handed to the child (taken for its slot) until its result came. */
+  job: TakenJob | null;
   /** Jobs the child has finished (it exits after maxTasksPerChild). */
   finished: number;
   /** Given no more jobs: it was told to exit, or retires after its last. */
   released: boolean;
+  /** Its initializer ran: it runs jobs. */
+  ready: boolean;
+  /** Killed by stop(): its job was cancelled. */
+  stopped: boolean;
+  /** What it said as it exited by itself (see ToParent.Exiting). */
+  exiting?: { inJob: boolean; fatal?: unknown };
   initializerError?: ErrorRecord;
+  spawnError?: Error;
+}
+
+/** A job handed to a child that exited before starting it goes to its
+ *  replacement, once: a second such exit fails it. */
+interface TakenJob extends NonNullable<ReturnType<NativeTaskPool['take']>> {
+  carried?: boolean;
 }
 
 /**
@@ -61,7 +74,8 @@ export class ChildSet implements Executor {
     return this.#relays.filter((relay) => relay !== null).length;
   }
 
-  spawn(slot: number): void {
+  /** `carried`: a job the slot's previous child was handed but never started. */
+  spawn(slot: number, carried?: TakenJob): void {
     const parent = currentProcess();
     const identity: WorkerIdentity = {
       name: nextPoolWorkerName(),
@@ -69,7 +83,7 @@ export class ChildSet implements Executor {
       parent: { name: parent.name, ident: parent.ident, pid: process.pid },
     };
     const { child, channel } = spawnChild(ENTRY, identity, { ...this.#options, resourceLimits: this.#start.resourceLimits }, (type, body) => this.#onFrame(relay, type, body));
-    const relay: Relay = { child, channel, known: new Set(), holding: null, finished: 0, released: false };
+    const relay: Relay = { child, channel, known: new Set(), job: null, finished: 0, released: false, ready: false, stopped: false };
     const { initializer } = this.#start;
     const start: PoolChildStart = {
       slot,
@@ -79,24 +93,38 @@ export class ChildSet implements Executor {
       initializer: initializer && { ...initializer, spec: this.#core.functionSource(initializer.functionId)! },
     };
     channel.send(ToChild.Start, serialize(start));
-    child.on('error', () => {
-      // A failed spawn also emits 'exit' (code -2 and the like); nothing to add.
+    child.on('error', (error) => {
+      // A failed spawn; 'close' follows.
+      relay.spawnError = error;
     });
     // 'close', not 'exit': it comes once the channel is read to its end, so a
     // result sent just before the child exited is delivered first.
-    child.on('close', (code, signal) => {
-      this.#relays[slot] = null;
-      const asked = this.#stopping.delete(child);
-      if (!asked) {
-        if (relay.initializerError) this.#events.onInitializerFailed(fromErrorRecord(relay.initializerError));
-        else this.#events.onUnexpectedExit(slot, new WorkerCrashedError(exitCodeOf(code, signal), undefined, signal ?? undefined));
-      }
-      if (this.alive === 0) for (const resolve of this.#exitWaiters.splice(0)) resolve();
-    });
+    child.on('close', (code, signal) => this.#onClose(slot, relay, code, signal));
     this.#relays[slot] = relay;
     this.#refOne(relay, this.#ref);
-    this.#feed(slot);
+    if (carried) this.#send(relay, carried);
+    else this.#feed(slot);
     this.#watchQueue();
+  }
+
+  #onClose(slot: number, relay: Relay, code: number | null, signal: NodeJS.Signals | null): void {
+    this.#relays[slot] = null;
+    const { job, exiting } = relay;
+    if (this.#stopping.delete(relay.child)) {
+      // Asked to exit (terminateAll): nothing to report.
+    } else if (relay.initializerError) {
+      this.#events.onInitializerFailed(fromErrorRecord(relay.initializerError));
+    } else if (!relay.ready && !relay.released && !relay.stopped) {
+      // It would fail again: a bad execArgv, cwd or loader, a spawn error.
+      const how = relay.spawnError ? relay.spawnError.message : signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      this.#events.onStartFailed(`a worker process ${how} before it could run tasks (check the Pool's execArgv, env and cwd)`, relay.spawnError);
+    } else if (job !== null && !job.carried && exiting?.inJob === false && !relay.stopped) {
+      job.carried = true;
+      this.spawn(slot, job);
+    } else {
+      this.#events.onUnexpectedExit(slot, new WorkerCrashedError(exitCodeOf(code, signal), exiting?.fatal, signal ?? undefined));
+    }
+    if (this.alive === 0) for (const resolve of this.#exitWaiters.splice(0)) resolve();
   }
 
   outputWritten(): undefined {
@@ -120,7 +148,10 @@ export class ChildSet implements Executor {
   }
 
   stop(slot: number): void {
-    this.#relays[slot]?.child.kill('SIGKILL');
+    const relay = this.#relays[slot];
+    if (relay === null) return;
+    relay.stopped = true;
+    relay.child.kill('SIGKILL');
   }
 
   terminateAll(): Promise<void> {
@@ -163,7 +194,7 @@ export class ChildSet implements Executor {
   /** Hands the child of `slot` its next job, if it has none. */
   #feed(slot: number): void {
     const relay = this.#relays[slot];
-    if (relay === null || relay.holding !== null || relay.released) return;
+    if (relay === null || relay.job !== null || relay.released) return;
     const job = this.#core.take(slot);
     if (job === null) {
       if (this.#core.state !== 0) {
@@ -172,6 +203,10 @@ export class ChildSet implements Executor {
       }
       return;
     }
+    this.#send(relay, job);
+  }
+
+  #send(relay: Relay, job: TakenJob): void {
     if (!relay.known.has(job.functionId)) {
       relay.known.add(job.functionId);
       const head = Buffer.allocUnsafe(4);
@@ -183,7 +218,7 @@ export class ChildSet implements Executor {
     head.writeUInt32LE(job.functionId, 8);
     head.writeUInt32LE(job.format, 12);
     head[16] = Atomics.load(this.#start.bell, PROGRESS_WANTED) > 0 ? 1 : 0;
-    relay.holding = job.id;
+    relay.job = job;
     relay.channel.send(ToChild.Job, head, job.payload);
   }
 
@@ -194,7 +229,7 @@ export class ChildSet implements Executor {
       case ToParent.Result: {
         const id = body.readDoubleLE(0);
         this.#core.complete(slot, id, body[8] === 1, body.readUInt32LE(9), body.subarray(RESULT_HEADER));
-        relay.holding = null;
+        relay.job = null;
         const max = this.#start.maxTasksPerChild;
         if (max > 0 && ++relay.finished >= max) relay.released = true;
         const bell = this.#start.bell;
@@ -210,6 +245,12 @@ export class ChildSet implements Executor {
       }
       case ToParent.InitializerFailed:
         relay.initializerError = deserialize(body) as ErrorRecord;
+        break;
+      case ToParent.Ready:
+        relay.ready = true;
+        break;
+      case ToParent.Exiting:
+        relay.exiting = { inJob: body[0] === 1, fatal: body.length > 1 ? fromErrorRecord(deserialize(body.subarray(1)) as ErrorRecord) : undefined };
         break;
     }
   }
