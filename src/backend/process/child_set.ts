@@ -115,9 +115,10 @@ export class ChildSet implements Executor {
     } else if (relay.initializerError) {
       this.#events.onInitializerFailed(fromErrorRecord(relay.initializerError));
     } else if (!relay.ready && !relay.released && !relay.stopped) {
-      // It would fail again: a bad execArgv, cwd or loader, a spawn error.
+      // A replacement would fail too (a bad flag or loader, a spawn error, an
+      // initializer that exits): a clear error rather than endless respawns.
       const how = relay.spawnError ? relay.spawnError.message : signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      this.#events.onStartFailed(`a worker process ${how} before it could run tasks (check the Pool's execArgv, env and cwd)`, relay.spawnError);
+      this.#events.onStartFailed(`a worker process ${how} before it could run tasks (see its stderr; check the Pool's execArgv, env, cwd and initializer)`, relay.spawnError);
     } else if (job !== null && !job.carried && exiting?.inJob === false && !relay.stopped) {
       job.carried = true;
       this.spawn(slot, job);
