@@ -260,6 +260,14 @@ test('an initializer that fails, or a child that cannot start, terminates the po
     // No child is started again and again: the pool's children are all gone.
     await pool.join();
   }
+  // The working directory went away: a replacement cannot be started.
+  const cwd = sandbox().dir;
+  const pool = new Pool(inProcesses(1, { cwd }));
+  assert.equal(await pool.apply((x) => x + 1, [1]), 2);
+  fs.rmSync(cwd, { recursive: true });
+  await assert.rejects(pool.apply(() => process.exit(1)), WorkerCrashedError);
+  await assert.rejects(pool.apply((x) => x, [1]), /a worker process could not be started \(.*ENOENT.*cwd/);
+  await pool.join();
 });
 
 // ---- output ----

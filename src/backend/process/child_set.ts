@@ -117,8 +117,10 @@ export class ChildSet implements Executor {
     } else if (!relay.ready && !relay.released && !relay.stopped) {
       // A replacement would fail too (a bad flag or loader, a spawn error, an
       // initializer that exits): a clear error rather than endless respawns.
-      const how = relay.spawnError ? relay.spawnError.message : signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      this.#events.onStartFailed(`a worker process ${how} before it could run tasks (see its stderr; check the Pool's execArgv, env, cwd and initializer)`, relay.spawnError);
+      const what = relay.spawnError
+        ? `could not be started (${relay.spawnError.message}; check the Pool's cwd and env)`
+        : `${signal ? `was killed by ${signal}` : `exited with code ${code}`} before it could run tasks (see its stderr; check the Pool's execArgv, env, cwd and initializer)`;
+      this.#events.onStartFailed(`a worker process ${what}`, relay.spawnError);
     } else if (job !== null && !job.carried && exiting?.inJob === false && !relay.stopped) {
       job.carried = true;
       this.spawn(slot, job);
