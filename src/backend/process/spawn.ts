@@ -7,7 +7,8 @@ import { Channel } from './channel';
 
 /** How a process-context child is started (Pool and Process options). */
 export interface ChildOptions {
-  /** Node options of the child; default the parent's, so loaders (`--import tsx`) apply. */
+  /** Node options of the child; default the parent's (less `-e` code, test and
+   *  inspector flags), so loaders such as `--import tsx` apply. */
   execArgv?: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
@@ -30,13 +31,38 @@ export function heapFlags(limits: ResourceLimits | undefined): string[] {
   return flags;
 }
 
+/** Options of the parent that would make a child do something else than run
+ *  its entry (evaluate the parent's `-e` code again, run tests, wait for a
+ *  debugger on a port the parent holds), with whether they take a value. */
+const NOT_INHERITED = new Map<string, boolean>([
+  ['-e', true], ['--eval', true], ['-p', true], ['--print', true], ['-pe', true],
+  ['-i', false], ['--interactive', false], ['-c', false], ['--check', false], ['--input-type', true],
+]);
+const NOT_INHERITED_PREFIX = /^--(test|watch|inspect|debug)/;
+
+/** The parent's execArgv without what must not pass to a child. */
+export function inheritedExecArgv(args: readonly string[] = process.execArgv): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const name = arg.split('=')[0];
+    if (NOT_INHERITED.has(name)) {
+      if (NOT_INHERITED.get(name) && !arg.includes('=')) i++;
+      continue;
+    }
+    if (NOT_INHERITED_PREFIX.test(arg)) continue;
+    kept.push(arg);
+  }
+  return kept;
+}
+
 /**
  * Starts `node entry` as a process-context child: stdin from /dev/null,
  * stdout and stderr shared with this process (so nothing it prints is lost
  * when it exits), and a framed channel on fd 3.
  */
 export function spawnChild(entry: string, identity: WorkerIdentity, options: ChildOptions, onFrame: (type: number, body: Buffer) => void): SpawnedChild {
-  const execArgv = [...(options.execArgv ?? process.execArgv), ...heapFlags(options.resourceLimits)];
+  const execArgv = [...(options.execArgv ?? inheritedExecArgv()), ...heapFlags(options.resourceLimits)];
   const child = spawn(process.execPath, [...execArgv, entry], {
     cwd: options.cwd,
     env: { ...(options.env ?? process.env), [CHILD_IDENTITY_ENV]: JSON.stringify(identity) },
