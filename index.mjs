@@ -7,6 +7,6 @@ export const {
   TimeoutError, WorkerCrashedError, BrokenBarrierError, Empty, Full, EOFError, ShutDown,
   Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier,
   Value, RawValue, SharedArray, RawArray, Queue, JoinableQueue, SimpleQueue, Connection, Pipe,
-  DictProxy, ListProxy, Manager, Process, wait,
+  DictProxy, ListProxy, Manager, Process, wait, getContext,
 } = multiproc;
 export default multiproc;

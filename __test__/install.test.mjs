@@ -1,23 +1,30 @@
-// The user's install path, end to end: pack this platform's npm package (with the
-// addon `npm install` built) and the root package, install both tarballs into an
-// empty project with a PATH that holds only `node` and `npm` (no cargo, no rustc,
-// no shell tools), and run `Pool.map` through `require` and through `import`.
+// The user's install path, end to end, as a release makes it: this platform's
+// npm package with the addon `npm install` built (where `napi artifacts` puts
+// it), the root package with the optionalDependencies `napi pre-publish` writes,
+// both packed with `npm pack` and installed into an empty project whose PATH
+// holds only `node` and `npm` (no cargo, no rustc, no shell tools). There a
+// Pool, a Queue between Processes and a Lock run through `require`, `import` and
+// TypeScript checked by `tsc --strict`; and installed without its platform
+// package, `require('multiproc')` says which package is missing and what to do.
 //
-// npm resolves the root package's optionalDependencies on the other platforms'
-// packages too. They are not published anywhere this test can reach, so npm runs
-// with `--offline` and an empty cache of its own: their manifests fail with
+// npm resolves the optionalDependencies on the other platforms' packages too.
+// They are not published anywhere this test can reach, so npm runs with
+// `--offline` and an empty cache of its own: their manifests fail with
 // ENOTCACHED at once, npm drops them as failed optional dependencies, and the
 // tarball given on the command line satisfies this platform's one.
 import test, { after, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const repo = fileURLToPath(new URL('..', import.meta.url))
+const require = createRequire(import.meta.url)
 const rootManifest = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'))
+const { name, version } = rootManifest
 const binaryName = rootManifest.napi.binaryName
 const isWindows = process.platform === 'win32'
 
@@ -36,7 +43,7 @@ function platformId() {
 const id = platformId()
 const platformDir = path.join(repo, 'npm', id)
 const addonName = `${binaryName}.${id}.node`
-const platformPackage = `${rootManifest.name}-${id}`
+const platformPackage = `${name}-${id}`
 const skip = fs.existsSync(path.join(platformDir, 'package.json'))
   ? false
   : `no npm/${id} package for this platform`
@@ -81,11 +88,20 @@ function walk(dir, prefix = '') {
   })
 }
 
+// An empty project with this package.json, and `npm install --offline` of `tarballs` in it.
+async function project(dir, tarballs) {
+  fs.mkdirSync(dir)
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: path.basename(dir), version: '1.0.0', private: true }))
+  await npm(['install', '--offline', ...tarballs], dir)
+  return dir
+}
+
 let tmp // everything this test writes
 let env // a clean environment whose PATH holds only node and npm
-let npm // (args) => run npm with that environment
-let scratch // the user's project
-let rootPack // `npm pack --json` entry of the root package
+let npm // (args, cwd) => run npm with that environment
+let scratch // the user's project, with both packages installed
+let bare // a project with only the root package installed
+let rootPack // `npm pack --json` entry of the root package as released
 
 before(
   async () => {
@@ -131,32 +147,42 @@ before(
       return entry
     }
 
-    // This platform's package, as `napi artifacts` fills it in a release.
-    const platformCopy = path.join(tmp, id)
-    fs.mkdirSync(platformCopy)
-    for (const file of fs.readdirSync(platformDir)) {
-      fs.copyFileSync(path.join(platformDir, file), path.join(platformCopy, file))
+    // The release's publish job, staged: the root package as packed, the npm/
+    // folders with each target's addon in place (this platform's real one; the
+    // others are built by other jobs of the release, and only their presence is
+    // checked), then `napi pre-publish` writing the optionalDependencies.
+    const release = path.join(tmp, 'release')
+    fs.mkdirSync(release)
+    const packed = await pack(repo, ['--ignore-scripts']) // `prepare` already ran in `npm install`
+    await run('tar', ['-xzf', path.join(packs, packed.filename), '-C', release, '--strip-components=1'], { cwd: tmp })
+    fs.cpSync(path.join(repo, 'npm'), path.join(release, 'npm'), { recursive: true })
+    for (const dir of fs.readdirSync(path.join(release, 'npm'))) {
+      const addon = path.join(release, 'npm', dir, `${binaryName}.${dir}.node`)
+      if (dir === id) fs.copyFileSync(path.join(repo, addonName), addon)
+      else fs.writeFileSync(addon, 'built by another job of the release')
     }
-    fs.copyFileSync(path.join(repo, addonName), path.join(platformCopy, addonName))
-    const platformPack = await pack(platformCopy)
+    const napiCli = path.join(path.dirname(require.resolve('@napi-rs/cli/package.json')), require('@napi-rs/cli/package.json').bin.napi)
+    await run(process.execPath, [napiCli, 'pre-publish', '-t', 'npm', '--no-gh-release', '--skip-optional-publish'], { cwd: release, env })
+    fs.unlinkSync(path.join(packs, packed.filename))
+
+    const platformPack = await pack(path.join(release, 'npm', id))
     assert.ok(
       platformPack.files.some((f) => f.path === addonName),
       `${platformPackage} tarball lacks ${addonName}`,
     )
+    rootPack = await pack(release, ['--ignore-scripts'])
 
-    // The root package as built (`prepare` already ran in `npm install`; not again here).
-    rootPack = await pack(repo, ['--ignore-scripts'])
-
-    scratch = path.join(tmp, 'scratch')
-    fs.mkdirSync(scratch)
-    fs.writeFileSync(
-      path.join(scratch, 'package.json'),
-      JSON.stringify({ name: 'scratch', version: '1.0.0', private: true }, null, 2),
-    )
-    await npm(
-      ['install', '--offline', path.join(packs, platformPack.filename), path.join(packs, rootPack.filename)],
-      scratch,
-    )
+    const tarballs = [platformPack, rootPack].map((entry) => path.join(packs, entry.filename))
+    ;[scratch, bare] = await Promise.all([
+      project(path.join(tmp, 'scratch'), tarballs),
+      project(path.join(tmp, 'bare'), tarballs.slice(1)),
+    ])
+    // TypeScript as a user has it: the compiler and Node's types, from this repo.
+    for (const pkg of ['typescript', '@types/node']) {
+      const link = path.join(scratch, 'node_modules', pkg)
+      fs.mkdirSync(path.dirname(link), { recursive: true })
+      fs.symlinkSync(path.join(repo, 'node_modules', pkg), link, 'junction')
+    }
   },
   { timeout: 300_000 },
 )
@@ -173,9 +199,9 @@ test('the install PATH has node and npm but no cargo or rustc', { skip, timeout:
   assert.match(stdout.trim(), /^\d+\.\d+\.\d+/)
 })
 
-test('the packed root package ships the built JS and no Rust sources or addons', { skip, timeout: 60_000 }, () => {
+test('the released root package ships the built JS, no Rust sources or addons, and pins every platform package', { skip, timeout: 60_000 }, () => {
   const packed = rootPack.files.map((f) => f.path)
-  const installed = walk(path.join(scratch, 'node_modules', rootManifest.name))
+  const installed = walk(path.join(scratch, 'node_modules', name))
   for (const list of [packed, installed]) {
     const rust = list.filter((f) => f.startsWith('crates/') || f.endsWith('.rs') || f === 'Cargo.toml')
     assert.deepEqual(rust, [], 'Rust sources in the package')
@@ -196,47 +222,155 @@ test('the packed root package ships the built JS and no Rust sources or addons',
     const rel = path.posix.normalize(entry)
     assert.ok(installed.includes(rel), `${entry} (named in package.json) is not in the package`)
   }
+  const manifest = JSON.parse(fs.readFileSync(path.join(scratch, 'node_modules', name, 'package.json'), 'utf8'))
+  assert.deepEqual(
+    Object.entries(manifest.optionalDependencies ?? {}).sort(),
+    fs.readdirSync(path.join(repo, 'npm')).map((dir) => [`${name}-${dir}`, version]).sort(),
+    'optionalDependencies: one exact pin per npm/ package',
+  )
 })
 
-const poolScript = `
+// Pool.map; a Queue from one Process to another; two Processes adding under a Lock.
+// `header` imports the package; the body may `await` (it runs inside an async function).
+const workload = `
   const pool = new Pool(2)
-  console.log(JSON.stringify(await pool.map(square, [1, 2, 3, 4, 5])))
-  await pool.close()
+  const squares = await pool.map(square, [1, 2, 3, 4, 5])
+  pool.close()
   await pool.join()
+
+  const items = new Queue()
+  const sums = new Queue()
+  const producer = new Process({ target: (q, n) => { for (let i = 1; i <= n; i++) q.putSync(i) }, args: [items, 100] })
+  const consumer = new Process({
+    target: (q, out, n) => { let sum = 0; for (let i = 0; i < n; i++) sum += q.getSync(); out.putSync(sum) },
+    args: [items, sums, 100],
+  })
+  producer.start()
+  consumer.start()
+  const sum = await sums.get()
+
+  const lock = new Lock()
+  const counter = new Value('i', 0, { lock: false })
+  const adders = [0, 1].map(() => new Process({
+    target: (lock, counter, n) => { for (let i = 0; i < n; i++) lock.withLockSync(() => { counter.value += 1 }) },
+    args: [lock, counter, 5000],
+  }))
+  adders.forEach((p) => p.start())
+  const all = [producer, consumer, ...adders]
+  for (const p of all) await p.join()
+  console.log(JSON.stringify({ squares, sum, counter: counter.value, exitCodes: all.map((p) => p.exitCode) }))
 `
+const expected = { squares: [1, 4, 9, 16, 25], sum: 5050, counter: 10_000, exitCodes: [0, 0, 0, 0] }
 
-test(
-  `require("multiproc") runs Pool.map, with the addon from ${platformPackage}`,
-  { skip, timeout: 90_000 },
-  async () => {
-    const file = path.join(scratch, 'use-require.cjs')
-    fs.writeFileSync(
-      file,
-      `const { Pool } = require('multiproc')\n` +
-        `function square(x) { return x * x }\n` +
-        `;(async () => {${poolScript}\n` +
-        `  console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.endsWith('.node'))))\n` +
-        `})().catch((err) => { console.error(err); process.exitCode = 1 })\n`,
-    )
-    const { stdout } = await run(process.execPath, [file], { cwd: scratch, env, timeout: 60_000 })
-    const [result, addons, ...rest] = stdout.trim().split('\n')
-    assert.equal(result, '[1,4,9,16,25]')
-    assert.deepEqual(rest, [])
-    const expected = fs.realpathSync(path.join(scratch, 'node_modules', platformPackage, addonName))
-    assert.deepEqual(
-      JSON.parse(addons).map((f) => fs.realpathSync(f)),
-      [expected],
-      'the binding was not loaded from the platform package',
-    )
-  },
-)
+// Runs `file` with the clean environment; its last line of output, parsed.
+async function runScript(file) {
+  const { stdout } = await run(process.execPath, [file], { cwd: path.dirname(file), env, timeout: 60_000 })
+  const lines = stdout.trim().split('\n')
+  return { result: JSON.parse(lines.at(-1)), before: lines.slice(0, -1) }
+}
 
-test('import { Pool } from "multiproc" runs Pool.map from the installed packages', { skip, timeout: 90_000 }, async () => {
+test(`require("${name}") runs a Pool, a Queue between Processes and a Lock, with the addon from ${platformPackage}`, { skip, timeout: 90_000 }, async () => {
+  const file = path.join(scratch, 'use-require.cjs')
+  fs.writeFileSync(
+    file,
+    `const { Pool, Queue, Process, Lock, Value } = require('${name}')\n` +
+      `function square(x) { return x * x }\n` +
+      `;(async () => {\n` +
+      `  console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.endsWith('.node'))))\n` +
+      `${workload}\n` +
+      `})().catch((err) => { console.error(err); process.exitCode = 1 })\n`,
+  )
+  const { result, before } = await runScript(file)
+  assert.deepEqual(result, expected)
+  const addon = fs.realpathSync(path.join(scratch, 'node_modules', platformPackage, addonName))
+  assert.deepEqual(
+    JSON.parse(before[0]).map((f) => fs.realpathSync(f)),
+    [addon],
+    'the binding was not loaded from the platform package',
+  )
+})
+
+test(`import { Pool, ... } from "${name}" runs the same from the installed packages`, { skip, timeout: 90_000 }, async () => {
   const file = path.join(scratch, 'use-import.mjs')
   fs.writeFileSync(
     file,
-    `import { Pool } from 'multiproc'\n` + `function square(x) { return x * x }\n` + poolScript,
+    `import { Pool, Queue, Process, Lock, Value } from '${name}'\n` + `function square(x) { return x * x }\n` + workload,
   )
-  const { stdout } = await run(process.execPath, [file], { cwd: scratch, env, timeout: 60_000 })
-  assert.equal(stdout.trim(), '[1,4,9,16,25]')
+  const { result, before } = await runScript(file)
+  assert.deepEqual(result, expected)
+  assert.deepEqual(before, [])
+})
+
+test('TypeScript checked by tsc --strict against the installed types runs the same', { skip, timeout: 120_000 }, async () => {
+  const dir = path.join(scratch, 'ts')
+  fs.mkdirSync(dir)
+  fs.writeFileSync(
+    path.join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { strict: true, module: 'nodenext', target: 'es2022', types: ['node'], outDir: 'out' },
+      files: ['main.mts'],
+    }),
+  )
+  // The same workload, typed; the expected errors prove the types are the package's, not `any`.
+  const typed = workload
+    .replace('(q, n) =>', '(q: Queue<number>, n: number) =>')
+    .replace('(q, out, n) =>', '(q: Queue<number>, out: Queue<number>, n: number) =>')
+    .replace('(lock, counter, n) =>', '(lock: Lock, counter: Value, n: number) =>')
+    .replaceAll('new Queue()', 'new Queue<number>()')
+  assert.equal((typed.match(/: number\) =>/g) ?? []).length, 3, 'every Process target is typed')
+  fs.writeFileSync(
+    path.join(dir, 'main.mts'),
+    `import { Pool, Queue, Process, Lock, Value } from '${name}'\n` +
+      `function square(x: number): number { return x * x }\n` +
+      `export function mistakes(pool: Pool) {\n` +
+      `  // @ts-expect-error: square takes numbers\n` +
+      `  void pool.map(square, ['a'])\n` +
+      `  // @ts-expect-error: the results are numbers\n` +
+      `  const wrong: Promise<string[]> = pool.map(square, [1])\n` +
+      `  return wrong\n` +
+      `}\n` +
+      typed,
+  )
+  const tsc = path.join(scratch, 'node_modules', 'typescript', 'bin', 'tsc')
+  await run(process.execPath, [tsc, '-p', dir], { cwd: dir, env })
+  const { result, before } = await runScript(path.join(dir, 'out', 'main.mjs'))
+  assert.deepEqual(result, expected)
+  assert.deepEqual(before, [])
+})
+
+// Runs `file`, which should fail; what the user sees: exit code and stderr.
+function runFailing(file) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [file], { cwd: path.dirname(file), env, timeout: 60_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      resolve({ code: error ? error.code : 0, stderr })
+    })
+  })
+}
+
+test(`without ${platformPackage}, require and import fail naming it and the two ways to get an addon`, { skip, timeout: 60_000 }, async () => {
+  fs.writeFileSync(path.join(bare, 'use-require.cjs'), `require('${name}')`)
+  fs.writeFileSync(path.join(bare, 'use-import.mjs'), `import '${name}'`)
+  for (const file of ['use-require.cjs', 'use-import.mjs']) {
+    const { code, stderr } = await runFailing(path.join(bare, file))
+    assert.equal(code, 1, `${file}: exit code`)
+    assert.match(stderr, /code: 'ERR_MULTIPROC_ADDON_NOT_FOUND'/, `${file}: ${stderr}`)
+    assert.ok(stderr.includes(`found no native addon for this platform (${id})`), `${file}: ${stderr}`)
+    assert.ok(stderr.includes(`npm install ${platformPackage}@${version}`), `${file}: names the package: ${stderr}`)
+    assert.match(stderr, /--omit=optional/, `${file}: says how to install it`)
+    assert.match(stderr, /npm run build/, `${file}: says how to build it`)
+    assert.doesNotMatch(stderr, /wasm32|wasi/, `${file}: no WASI package (there is none)`)
+  }
+})
+
+test('an addon that is there but does not load is reported as such, with the reason', { skip, timeout: 60_000 }, async () => {
+  const damaged = path.join(tmp, 'damaged')
+  fs.cpSync(path.join(bare, 'node_modules'), path.join(damaged, 'node_modules'), { recursive: true })
+  const addon = path.join(damaged, 'node_modules', name, addonName)
+  fs.writeFileSync(addon, 'not an addon')
+  const file = path.join(damaged, 'use-require.cjs')
+  fs.writeFileSync(file, `require('${name}')`)
+  const { code, stderr } = await runFailing(file)
+  assert.equal(code, 1)
+  assert.match(stderr, /code: 'ERR_MULTIPROC_ADDON_LOAD'/, stderr)
+  assert.ok(stderr.includes(`${name}'s native addon ${addon} did not load: `), stderr)
 })

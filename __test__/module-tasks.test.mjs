@@ -1,6 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { task } from '../index.mjs';
@@ -44,6 +46,17 @@ for (const context of CONTEXTS) {
   test(`.ts module tasks work when the parent runs under a TypeScript loader [${context}]`, T, async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(fixture('ts-main.mts')), context], {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
+      timeout: 25_000,
+    });
+    assert.equal(stdout.trim(), '[[5,10],[6]]');
+  });
+
+  test(`.ts module tasks work when the parent runs under the tsx command (npx tsx main.mts) [${context}]`, T, async () => {
+    // The command imports its loader by file URL; run it from a folder where `tsx` does not resolve.
+    const tsxPackage = new URL('../node_modules/tsx/', import.meta.url);
+    const tsxCommand = fileURLToPath(new URL(JSON.parse(readFileSync(new URL('package.json', tsxPackage), 'utf8')).bin, tsxPackage));
+    const { stdout } = await promisify(execFile)(process.execPath, [tsxCommand, fileURLToPath(fixture('ts-main.mts')), context], {
+      cwd: tmpdir(),
       timeout: 25_000,
     });
     assert.equal(stdout.trim(), '[[5,10],[6]]');

@@ -15,7 +15,7 @@
 // 64-bit, so its value is a bigint.
 import { Lock, Pool, RawArray, RawValue } from 'multiproc';
 
-function fill(squares: RawArray, total: RawValue<bigint>, lock: Lock, start: number, stop: number) {
+function fill(squares: RawArray, total: RawValue<'q'>, lock: Lock, start: number, stop: number) {
   const cells = squares.view as Int32Array; // typed as any typed array: narrow it by typecode
   for (let i = start; i < stop; i++) cells[i] = i * i;
   const sum = cells.subarray(start, stop).reduce((a, b) => a + b, 0);

@@ -41,6 +41,7 @@ pool.close();
 await pool.join();
 
 try {
+  // @ts-expect-error: 'x' is no typecode, which TypeScript catches too
   new Value('x', 0);
 } catch (error) {
   console.log(`${(error as Error).name}: ${(error as Error).message}`);

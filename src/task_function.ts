@@ -4,23 +4,44 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const kTaskRef = Symbol.for('multiproc.TaskRef');
 
-/** A function exported by a module, run by importing that module in the worker. */
-export interface TaskRef<F extends (...args: any[]) => any = (...args: any[]) => any> {
+/**
+ * The signature of a module task whose type `task()` was not given: it may take
+ * anything, and what it returns is `unknown` until checked.
+ */
+export type UntypedTask = (...args: any[]) => unknown;
+
+/**
+ * A function exported by a module, run by importing that module in the worker.
+ * @typeParam F - The function's type, from `task<F>()`.
+ */
+export interface TaskRef<F extends (...args: any[]) => any = UntypedTask> {
+  /** @internal */
   readonly [kTaskRef]: true;
+  /** The module's URL (`file:` for a path). */
   readonly module: string;
+  /** The name of the export to call. */
   readonly exportName: string;
   /** Type-only: the function's signature, for inference. */
   readonly __fn?: F;
 }
 
-/** A task function: an inline function (shipped by source) or a module task. */
-export type TaskFn<F extends (...args: any[]) => any = (...args: any[]) => any> = F | TaskRef<F>;
+/**
+ * A task function: an inline function (shipped by source) or a module task.
+ * @typeParam F - The function's type.
+ */
+export type TaskFn<F extends (...args: any[]) => any = UntypedTask> = F | TaskRef<F>;
 
 /**
  * Names the export `exportName` of `module` (a URL, `file:` URL string, or a
  * path: relative paths resolve from the working directory) as a task.
+ *
+ * TypeScript cannot see the module's type through a URL: give it, as
+ * `task<typeof import('./tasks.js')['fib']>(new URL('./tasks.js', import.meta.url), 'fib')`
+ * (or `task<typeof fib>` with `import type`). Without it the task takes
+ * anything and its results are `unknown`.
+ * @typeParam F - The exported function's type.
  */
-export function task<F extends (...args: any[]) => any>(
+export function task<F extends (...args: any[]) => any = UntypedTask>(
   module: string | URL,
   exportName = 'default',
 ): TaskRef<F> {

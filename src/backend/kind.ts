@@ -5,8 +5,6 @@ import { describe } from '../task_function';
 /** Where workers and `Process` children run: worker threads, or OS child processes. */
 export type ContextKind = 'thread' | 'process';
 
-export const CONTEXT_KINDS: readonly ContextKind[] = ['thread', 'process'];
-
 /** Checks a `context` option (undefined: the default, 'thread'). */
 export function contextKind(value: unknown, where: string): ContextKind {
   if (value === undefined) return 'thread';

@@ -1,6 +1,7 @@
 import { Queue, JoinableQueue } from '../queues/queue';
 import { SharedArray } from '../shared_memory/array';
 import { Value, type LockOption } from '../shared_memory/value';
+import type { NumberTypecode, TypecodeName, ValueOf } from '../shared_memory/typecodes';
 import { Barrier, type BarrierOptions } from '../sync/barrier';
 import { Condition } from '../sync/condition';
 import { Event } from '../sync/event';
@@ -89,14 +90,14 @@ export class Manager {
     return new Barrier(parties, options);
   }
 
-  Value<T extends number | bigint | string = number>(typecode: string, value?: T, options?: LockOption): Value<T> {
+  Value<C extends TypecodeName = NumberTypecode>(typecode: C, value?: ValueOf<C>, options?: LockOption): Value<C> {
     this.#assertUp();
-    return new Value<T>(typecode, value, options);
+    return new Value(typecode, value, options);
   }
 
-  Array<T extends number | bigint | string = number>(typecode: string, sizeOrInitializer: number | Iterable<T> | string, options?: LockOption): SharedArray<T> {
+  Array<C extends TypecodeName = NumberTypecode>(typecode: C, sizeOrInitializer: number | Iterable<ValueOf<C>> | string, options?: LockOption): SharedArray<C> {
     this.#assertUp();
-    return new SharedArray<T>(typecode, sizeOrInitializer, options);
+    return new SharedArray(typecode, sizeOrInitializer, options);
   }
 
   /** Stops the manager: its dicts, lists and namespaces stop working everywhere. */

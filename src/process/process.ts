@@ -19,9 +19,10 @@ const CHILD_ENTRY = join(__dirname, 'child.js');
 const TERMINATED = -15;
 const KILLED = -9;
 
-export interface ProcessOptions {
-  target?: TaskFn;
-  args?: unknown[];
+export interface ProcessOptions<A extends unknown[] = any[]> {
+  target?: TaskFn<(...args: A) => unknown>;
+  /** Checked against `target`'s parameters. */
+  args?: NoInfer<A>;
   name?: string;
   daemon?: boolean;
   context?: 'thread' | 'process';
@@ -58,7 +59,7 @@ function entryDir(): string {
  * Python's `multiprocessing.Process`, in the thread context: `target(...args)`
  * (or a subclass's `run()`) runs in its own worker thread.
  */
-export class Process implements Waitable {
+export class Process<A extends unknown[] = any[]> implements Waitable {
   #target: TaskFn | undefined;
   #args: unknown[];
   #name: string;
@@ -73,7 +74,7 @@ export class Process implements Waitable {
   #exited: Promise<void> | undefined;
   #closed = false;
 
-  constructor(options: ProcessOptions = {}) {
+  constructor(options: ProcessOptions<A> = {}) {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError(`new Process(options): options must be an object, got ${describe(options)}`);
     }

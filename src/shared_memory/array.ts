@@ -2,7 +2,7 @@ import { native, type NativeSharedMemory } from '../native';
 import { adopting, kShare, registerShareable, revive, type Shareable, type ShareRecord } from '../shared/handles';
 import { Lock, RLock } from '../sync/lock';
 import { describe } from '../task_function';
-import { fromStored, toStored, typecode, type Typecode } from './typecodes';
+import { fromStored, toStored, typecode, type NumberTypecode, type Typecode, type TypecodeName, type ValueOf } from './typecodes';
 import { lockRecord, missingLock, resolveLock, sharedCells, type LockOption } from './value';
 
 type Cells = InstanceType<Typecode['Array']>;
@@ -25,13 +25,13 @@ function initialValues(type: Typecode, init: unknown, where: string): { length: 
  * fixed-length typed array in shared memory. `view` is a typed array over that
  * memory itself: a write through it is seen by every thread.
  */
-export class SharedArray<T extends number | bigint | string = number> implements Shareable {
+export class SharedArray<C extends TypecodeName = NumberTypecode> implements Shareable {
   readonly #type: Typecode;
   readonly #memory: NativeSharedMemory;
   readonly #cells: Cells;
   readonly #lock: Lock | RLock | undefined;
 
-  constructor(code: string, sizeOrInitializer: number | Iterable<T> | string, options?: LockOption) {
+  constructor(code: C, sizeOrInitializer: number | Iterable<ValueOf<C>> | string, options?: LockOption) {
     const where = `new ${new.target.name}`;
     this.#type = typecode(code, where);
     const { length, values } = initialValues(this.#type, sizeOrInitializer, where);
@@ -54,17 +54,17 @@ export class SharedArray<T extends number | bigint | string = number> implements
     return this.#cells;
   }
 
-  get(index: number): T {
-    return fromStored(this.#type, this.#cells[this.#index(index, 'get')]) as T;
+  get(index: number): ValueOf<C> {
+    return fromStored(this.#type, this.#cells[this.#index(index, 'get')]) as ValueOf<C>;
   }
 
-  set(index: number, value: T): void {
+  set(index: number, value: ValueOf<C>): void {
     const at = this.#index(index, 'set');
     this.#cells[at] = toStored(this.#type, value, `${this.constructor.name}.set(${index})`) as number;
   }
 
-  toArray(): T[] {
-    return Array.from(this.#cells as ArrayLike<number | bigint>, (value) => fromStored(this.#type, value) as T);
+  toArray(): ValueOf<C>[] {
+    return Array.from(this.#cells as ArrayLike<number | bigint>, (value) => fromStored(this.#type, value) as ValueOf<C>);
   }
 
   getLock(): Lock | RLock {
@@ -92,14 +92,14 @@ export class SharedArray<T extends number | bigint | string = number> implements
 }
 
 /** Python's `RawArray`: a SharedArray without a lock. */
-export class RawArray<T extends number | bigint | string = number> extends SharedArray<T> {
-  constructor(code: string, sizeOrInitializer: number | Iterable<T> | string) {
+export class RawArray<C extends TypecodeName = NumberTypecode> extends SharedArray<C> {
+  constructor(code: C, sizeOrInitializer: number | Iterable<ValueOf<C>> | string) {
     super(code, sizeOrInitializer, { lock: false });
   }
 }
 
 registerShareable('SharedArray', (record) => {
-  const { typecode: code, length, lock, raw } = record.state as { typecode: string; length: number; lock: ShareRecord | null; raw: boolean };
+  const { typecode: code, length, lock, raw } = record.state as { typecode: TypecodeName; length: number; lock: ShareRecord | null; raw: boolean };
   const sharedLock = lock === null ? false : (revive(lock) as Lock | RLock);
   return adopting(native.NativeSharedMemory.attach(record.ids[0]), () =>
     raw ? new RawArray(code, length) : new SharedArray(code, length, { lock: sharedLock }));

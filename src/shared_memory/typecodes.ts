@@ -1,6 +1,13 @@
 import { describe } from '../task_function';
 
-/** Python's array/ctypes typecodes and how each is stored and checked. */
+/** Python's array/ctypes typecodes: `l L q Q` are 64-bit (bigint), `c` one byte (a one-character string). */
+export type TypecodeName = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd' | 'c';
+/** The typecodes whose values are numbers (the default of `Value` and `SharedArray`). */
+export type NumberTypecode = Exclude<TypecodeName, 'l' | 'L' | 'q' | 'Q' | 'c'>;
+/** The JavaScript type of a typecode's values: bigint for `l L q Q`, a one-character string for `c`, else number. */
+export type ValueOf<C extends TypecodeName> = C extends 'l' | 'L' | 'q' | 'Q' ? bigint : C extends 'c' ? string : number;
+
+/** How each typecode is stored and checked. */
 export interface Typecode {
   code: string;
   Array: Int8ArrayConstructor | Uint8ArrayConstructor | Int16ArrayConstructor | Uint16ArrayConstructor

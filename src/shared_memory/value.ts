@@ -2,7 +2,7 @@ import { native, type NativeSharedMemory } from '../native';
 import { adoptNative, adopting, kShare, registerShareable, revive, type Shareable, type ShareRecord } from '../shared/handles';
 import { Lock, RLock } from '../sync/lock';
 import { describe } from '../task_function';
-import { fromStored, toStored, typecode, type Typecode } from './typecodes';
+import { fromStored, toStored, typecode, type NumberTypecode, type Typecode, type TypecodeName, type ValueOf } from './typecodes';
 
 type Cells = InstanceType<Typecode['Array']>;
 
@@ -38,7 +38,7 @@ export function missingLock(kind: string): Error {
  * `value` is atomic; `v.value += 1` is a read then a write (use `add`, or hold
  * `getLock()`).
  */
-export class Value<T extends number | bigint | string = number> implements Shareable {
+export class Value<C extends TypecodeName = NumberTypecode> implements Shareable {
   readonly #type: Typecode;
   readonly #memory: NativeSharedMemory;
   readonly #cells: Cells;
@@ -48,7 +48,7 @@ export class Value<T extends number | bigint | string = number> implements Share
   readonly #max: number | undefined;
   readonly #lock: Lock | RLock | undefined;
 
-  constructor(code: string, initial?: T, options?: LockOption) {
+  constructor(code: C, initial?: ValueOf<C>, options?: LockOption) {
     const where = `new ${new.target.name}`;
     this.#type = typecode(code, where);
     const stored = initial === undefined ? undefined : toStored(this.#type, initial, where);
@@ -70,12 +70,12 @@ export class Value<T extends number | bigint | string = number> implements Share
   // increment). V8 does not keep a typed-array load across loop iterations, so
   // a loop waiting on `v.value` sees another thread's write (tested in
   // __test__/shared_memory.test.mjs).
-  get value(): T {
+  get value(): ValueOf<C> {
     const stored = this.#cells[0];
-    return (this.#type.char ? fromStored(this.#type, stored) : stored) as T;
+    return (this.#type.char ? fromStored(this.#type, stored) : stored) as ValueOf<C>;
   }
 
-  set value(value: T) {
+  set value(value: ValueOf<C>) {
     // The common case first: an in-range integer for a 32-bit-or-smaller code.
     if (this.#min !== undefined && typeof value === 'number' && value >= this.#min && value <= this.#max! && Number.isInteger(value)) {
       this.#cells[0] = value;
@@ -90,23 +90,23 @@ export class Value<T extends number | bigint | string = number> implements Share
   }
 
   /** Atomically adds `n`; returns the previous value (as `Atomics.add`). */
-  add(n: T): T {
-    return Atomics.add(this.#integerCells('add'), 0, this.#operand(n, 'add')) as T;
+  add(n: ValueOf<C>): ValueOf<C> {
+    return Atomics.add(this.#integerCells('add'), 0, this.#operand(n, 'add')) as ValueOf<C>;
   }
 
-  sub(n: T): T {
-    return Atomics.sub(this.#integerCells('sub'), 0, this.#operand(n, 'sub')) as T;
+  sub(n: ValueOf<C>): ValueOf<C> {
+    return Atomics.sub(this.#integerCells('sub'), 0, this.#operand(n, 'sub')) as ValueOf<C>;
   }
 
   /** Atomically stores `n`; returns the previous value. */
-  exchange(n: T): T {
-    return Atomics.exchange(this.#integerCells('exchange'), 0, this.#operand(n, 'exchange')) as T;
+  exchange(n: ValueOf<C>): ValueOf<C> {
+    return Atomics.exchange(this.#integerCells('exchange'), 0, this.#operand(n, 'exchange')) as ValueOf<C>;
   }
 
   /** Stores `n` if the value is `expected`; returns the value found. */
-  compareExchange(expected: T, n: T): T {
+  compareExchange(expected: ValueOf<C>, n: ValueOf<C>): ValueOf<C> {
     const cells = this.#integerCells('compareExchange');
-    return Atomics.compareExchange(cells, 0, this.#operand(expected, 'compareExchange'), this.#operand(n, 'compareExchange')) as T;
+    return Atomics.compareExchange(cells, 0, this.#operand(expected, 'compareExchange'), this.#operand(n, 'compareExchange')) as ValueOf<C>;
   }
 
   #integerCells(method: string): Int32Array {
@@ -134,14 +134,14 @@ export class Value<T extends number | bigint | string = number> implements Share
 }
 
 /** Python's `RawValue`: a Value without a lock. */
-export class RawValue<T extends number | bigint | string = number> extends Value<T> {
-  constructor(code: string, initial?: T) {
+export class RawValue<C extends TypecodeName = NumberTypecode> extends Value<C> {
+  constructor(code: C, initial?: ValueOf<C>) {
     super(code, initial, { lock: false });
   }
 }
 
 registerShareable('Value', (record) => {
-  const { typecode: code, lock, raw } = record.state as { typecode: string; lock: ShareRecord | null; raw: boolean };
+  const { typecode: code, lock, raw } = record.state as { typecode: TypecodeName; lock: ShareRecord | null; raw: boolean };
   const sharedLock = lock === null ? false : (revive(lock) as Lock | RLock);
   return adopting(native.NativeSharedMemory.attach(record.ids[0]), () =>
     raw ? new RawValue(code) : new Value(code, undefined, { lock: sharedLock }));

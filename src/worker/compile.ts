@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import type { FunctionSpec, SourceLocation } from '../task_function';
 
@@ -134,9 +135,10 @@ export async function importParentPreloads(): Promise<void> {
   for (let i = 0; i < args.length; i++) {
     const specifier = args[i] === '--import' ? args[++i] : args[i].startsWith('--import=') ? args[i].slice(9) : undefined;
     if (specifier === undefined) continue;
-    if (/^tsx(\/esm)?$/.test(specifier)) {
+    const tsx = tsxLocation(specifier);
+    if (tsx !== undefined) {
       let registered: Promise<void> | undefined;
-      registerTypeScript = () => (registered ??= registerTsx());
+      registerTypeScript = () => (registered ??= registerTsx(tsx));
     } else {
       const path = /^\.{0,2}\//.test(specifier) ? resolve(process.cwd(), specifier) : undefined;
       await import(path === undefined ? specifier : pathToFileURL(path).href);
@@ -144,11 +146,26 @@ export async function importParentPreloads(): Promise<void> {
   }
 }
 
+/**
+ * Where to resolve tsx from, if `specifier` is tsx's loader: `--import tsx`
+ * (resolved from the working directory) or, from the `tsx` command, the file
+ * URL of the loader in whichever tsx it runs (perhaps npx's own copy).
+ */
+function tsxLocation(specifier: string): string | undefined {
+  if (/^tsx(\/esm)?$/.test(specifier)) return join(process.cwd(), 'main');
+  if (/^file:.*[\\/]tsx[\\/]dist[\\/](loader|esm[\\/]index)\.mjs$/.test(specifier)) return fileURLToPath(specifier);
+  return undefined;
+}
+
 // tsx's --import entry registers its hooks on the main thread only; its APIs
-// register them for this thread, for ESM and CommonJS .ts files.
-async function registerTsx(): Promise<void> {
-  const esm = (await import('tsx/esm/api' as string)) as { register(): void };
-  const cjs = (await import('tsx/cjs/api' as string)) as { register(): void };
+// register them for this thread, for ESM and CommonJS .ts files. They are
+// imported as that tsx's exports map gives them to `import` (its CommonJS
+// flavour of the ESM API cannot register from a worker).
+async function registerTsx(from: string): Promise<void> {
+  const manifestPath = createRequire(from).resolve('tsx/package.json');
+  const exports = (JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports;
+  const api = (subpath: string) => import(pathToFileURL(join(dirname(manifestPath), exports[subpath].import.default)).href) as Promise<{ register(): void }>;
+  const [esm, cjs] = [await api('./esm/api'), await api('./cjs/api')];
   esm.register();
   cjs.register();
 }
