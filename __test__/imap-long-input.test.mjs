@@ -32,7 +32,7 @@ describe('imap over a lazy input delivers every result once and ends', { timeout
   const cases = [
     ['thread', 'imapUnordered', 1_000_000, 2],
     ['thread', 'imap', 100_000, 2],
-    ['process', 'imapUnordered', 100_000, 1],
+    ['process', 'imapUnordered', 50_000, 1],
     ['process', 'imap', 30_000, 1],
   ];
   for (const [context, method, n, runs] of cases) {
