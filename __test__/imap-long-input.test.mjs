@@ -27,8 +27,8 @@ describe('imap over a lazy input delivers every result once and ends', { timeout
     'beside a setInterval keep-alive': (pool, loop) => `const keepAlive = setInterval(() => {}, 1000)\nconst pool = ${pool}\n${loop}\nclearInterval(keepAlive)`,
   };
   // imapUnordered lost results past 200k-600k; imap's end never came from 30k on.
-  // The process context relays each chunk through this process (about 10x
-  // slower per chunk): fewer items, one run.
+  // The process context relays each chunk through this process, one in
+  // flight per child (2-3x slower): fewer items, one run.
   const cases = [
     ['thread', 'imapUnordered', 1_000_000, 2],
     ['thread', 'imap', 100_000, 2],
