@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { assertExited, childScripts } from './helpers.mjs'
+import { CONTEXTS, assertExited, childScripts } from './helpers.mjs'
 
 const packageUrl = new URL('../index.mjs', import.meta.url).href
 const packageCjs = new URL('../index.js', import.meta.url)
@@ -50,152 +50,9 @@ function assertExitedCleanly(result) {
 
 const lines = (stdout) => stdout.split('\n').filter((line) => line !== '')
 
-test('(a) a pool left open after its map exits by itself with the result printed', { timeout: 60000 }, async () => {
+async function consoleOutputSurvivesExit(context) {
   const result = await run(`
-const pool = new Pool(2)
-const squares = await pool.map((x) => x * x, [1, 2, 3, 4])
-console.log(JSON.stringify(squares))
-`)
-  assertExitedCleanly(result)
-  assert.deepEqual(lines(result.stdout), ['[1,4,9,16]'])
-})
-
-test('(a) the same through require()', { timeout: 60000 }, async () => {
-  const result = await run(
-    `
-const pool = new Pool(2)
-pool.map((x) => x + 1, [1, 2, 3]).then((r) => console.log(JSON.stringify(r)))
-`,
-    { cjs: true },
-  )
-  assertExitedCleanly(result)
-  assert.deepEqual(lines(result.stdout), ['[2,3,4]'])
-})
-
-test('(a) a pool that never ran anything does not keep the process alive', { timeout: 60000 }, async () => {
-  const result = await run(`
-const pool = new Pool(2)
-console.log('created', pool.processes)
-`)
-  assertExitedCleanly(result)
-  assert.deepEqual(lines(result.stdout), ['created 2'])
-})
-
-test('(b) a closed pool exits, with or without join()', { timeout: 60000 }, async () => {
-  const closed = await run(`
-const pool = new Pool(2)
-console.log(await pool.apply((a, b) => a * b, [6, 7]))
-pool.close()
-`)
-  assertExitedCleanly(closed)
-  assert.deepEqual(lines(closed.stdout), ['42'])
-
-  const joined = await run(`
-const pool = new Pool(2)
-const results = pool.map((x) => new Promise((r) => setTimeout(() => r(x * 2), 20)), [1, 2, 3, 4, 5, 6])
-pool.close()
-await pool.join()
-console.log('joined', JSON.stringify(await results))
-`)
-  assertExitedCleanly(joined)
-  assert.deepEqual(lines(joined.stdout), ['joined [2,4,6,8,10,12]'])
-})
-
-test('(b) join() keeps the process alive until the workers exited', { timeout: 60000 }, async () => {
-  // Queued applies finish during join(): the results arrive while join() waits.
-  const result = await run(`
-const pool = new Pool(1)
-const queued = Array.from({ length: 6 }, (_, i) => pool.apply((x) => {
-  const nap = new Int32Array(new SharedArrayBuffer(4))
-  Atomics.wait(nap, 0, 0, 20)
-  return x * 10
-}, [i]))
-await new Promise((r) => setTimeout(r, 10))
-pool.close()
-await pool.join()
-console.log('joined', JSON.stringify(await Promise.all(queued)))
-`)
-  assertExitedCleanly(result)
-  assert.deepEqual(lines(result.stdout), ['joined [0,10,20,30,40,50]'])
-})
-
-test('(b) Symbol.asyncDispose: results are in when it resolves, then the process exits', { timeout: 60000 }, async () => {
-  const result = await run(`
-const pool = new Pool(2)
-const results = pool.map((x) => new Promise((r) => setTimeout(() => r(x + 100), 10)), [1, 2, 3, 4])
-await pool[Symbol.asyncDispose]()
-console.log('disposed', JSON.stringify(await results))
-`)
-  assertExitedCleanly(result)
-  assert.deepEqual(lines(result.stdout), ['disposed [101,102,103,104]'])
-})
-
-test('(c) a running task keeps the process alive until its result is printed', { timeout: 60000 }, async () => {
-  // Nothing is awaited at top level: only the pool's running work keeps the
-  // event loop alive.
-  const result = await run(`
-const pool = new Pool(2)
-const slow = (x) => new Promise((resolve) => setTimeout(() => resolve(x * 2), 300))
-pool.map(slow, [1, 2, 3, 4]).then((r) => console.log('map', JSON.stringify(r)))
-pool.apply(slow, [50]).then((r) => console.log('apply', r))
-pool.applyAsync(slow, [7], { callback: (r) => console.log('applyAsync', r) })
-const spin = (x) => { const end = Date.now() + 300; while (Date.now() < end) {} return -x }
-pool.apply(spin, [9]).then((r) => console.log('spin', r))
-`)
-  assertExitedCleanly(result)
-  assert.deepEqual(lines(result.stdout).sort(), ['apply 100', 'applyAsync 14', 'map [2,4,6,8]', 'spin -9'])
-})
-
-test('(c) an imap being consumed keeps the process alive to the end', { timeout: 60000 }, async () => {
-  const result = await run(`
-const pool = new Pool(2)
-;(async () => {
-  let sum = 0
-  for await (const v of pool.imap((x) => new Promise((r) => setTimeout(() => r(x), 5)), Array.from({ length: 50 }, (_, i) => i))) sum += v
-  console.log('sum', sum)
-})()
-`)
-  assertExitedCleanly(result)
-  assert.deepEqual(lines(result.stdout), ['sum 1225'])
-})
-
-test('(d) terminate() stops a task stuck in an endless loop and the process exits', { timeout: 60000 }, async () => {
-  const result = await run(`
-const pool = new Pool(2)
-const stuck = pool.apply(() => { for (;;) {} }).then(
-  () => console.log('resolved?!'),
-  (error) => console.log('rejected'),
-)
-await new Promise((r) => setTimeout(r, 200))
-await pool.terminate()
-console.log('terminated')
-`)
-  assertExitedCleanly(result)
-  assert.deepEqual(lines(result.stdout), ['rejected', 'terminated'])
-})
-
-test('(e) console.log inside a task reaches the parent stdout', { timeout: 60000 }, async () => {
-  const result = await run(`
-const pool = new Pool(2)
-const r = await pool.apply((x) => { console.log('hello from the worker', x); return x + 1 }, [41])
-console.log('result', r)
-pool.close()
-await pool.join()
-`)
-  assertExitedCleanly(result)
-  assert.ok(lines(result.stdout).includes('hello from the worker 41'), `stdout was: ${result.stdout}`)
-  assert.ok(lines(result.stdout).includes('result 42'), `stdout was: ${result.stdout}`)
-})
-
-test('(e) console output of a pool left open is not lost when the process exits by itself', { timeout: 90000 }, async () => {
-  // Losing output is a race, so the script runs a few times; every run must
-  // deliver every line.
-  for (let attempt = 0; attempt < 3; attempt++) await consoleOutputSurvivesExit()
-})
-
-async function consoleOutputSurvivesExit() {
-  const result = await run(`
-const pool = new Pool(2)
+const pool = new Pool({ processes: 2, context: '${context}' })
 await pool.map((x) => {
   for (let i = 0; i < 50; i++) console.log('item', x, i)
   console.error('err', x)
@@ -211,51 +68,197 @@ console.log('done')
   assert.deepEqual(lines(result.stderr).sort(), ['err 1', 'err 2', 'err 3', 'err 4'])
 }
 
-test('a pool whose worker crashed, was replaced or timed out still exits by itself', { timeout: 60000 }, async () => {
-  const result = await run(`
-const pool = new Pool({ processes: 2, maxTasksPerChild: 1 })
-try {
-  await pool.apply(() => process.exit(5))
-} catch (error) {
-  console.log('crashed', error instanceof WorkerCrashedError, error.exitCode)
-}
-try {
-  await pool.apply(() => { setTimeout(() => { throw new Error('boom') }, 5); return new Promise(() => {}) })
-} catch (error) {
-  console.log('crashed', error instanceof WorkerCrashedError)
-}
-try {
-  await pool.apply(() => new Promise((r) => setTimeout(r, 500)), [], { timeout: 20 })
-} catch (error) {
-  console.log(error.name)
-}
-console.log(JSON.stringify(await pool.map((x) => x * 2, [1, 2, 3], { chunksize: 1 })))
-`)
-  assertExitedCleanly(result)
-  assert.deepEqual(lines(result.stdout), ['crashed true 5', 'crashed true', 'TimeoutError', '[2,4,6]'])
-})
+for (const context of CONTEXTS) {
+  test(`(a) a pool left open after its map exits by itself with the result printed [${context}]`, { timeout: 60000 }, async () => {
+    const result = await run(`
+  const pool = new Pool({ processes: 2, context: '${context}' })
+  const squares = await pool.map((x) => x * x, [1, 2, 3, 4])
+  console.log(JSON.stringify(squares))
+  `)
+    assertExitedCleanly(result)
+    assert.deepEqual(lines(result.stdout), ['[1,4,9,16]'])
+  })
 
-test('an imap abandoned after a few items does not keep the process alive', { timeout: 60000 }, async () => {
-  const result = await run(`
-const pool = new Pool(2)
-function* forever() { for (let i = 0; ; i++) yield i }
-const seen = []
-for await (const v of pool.imap((x) => x * 2, forever())) {
-  seen.push(v)
-  if (seen.length === 5) break
+  test(`(a) the same through require() [${context}]`, { timeout: 60000 }, async () => {
+    const result = await run(
+      `
+  const pool = new Pool({ processes: 2, context: '${context}' })
+  pool.map((x) => x + 1, [1, 2, 3]).then((r) => console.log(JSON.stringify(r)))
+  `,
+      { cjs: true },
+    )
+    assertExitedCleanly(result)
+    assert.deepEqual(lines(result.stdout), ['[2,3,4]'])
+  })
+
+  test(`(a) a pool that never ran anything does not keep the process alive [${context}]`, { timeout: 60000 }, async () => {
+    const result = await run(`
+  const pool = new Pool({ processes: 2, context: '${context}' })
+  console.log('created', pool.processes)
+  `)
+    assertExitedCleanly(result)
+    assert.deepEqual(lines(result.stdout), ['created 2'])
+  })
+
+  test(`(b) a closed pool exits, with or without join() [${context}]`, { timeout: 60000 }, async () => {
+    const closed = await run(`
+  const pool = new Pool({ processes: 2, context: '${context}' })
+  console.log(await pool.apply((a, b) => a * b, [6, 7]))
+  pool.close()
+  `)
+    assertExitedCleanly(closed)
+    assert.deepEqual(lines(closed.stdout), ['42'])
+
+    const joined = await run(`
+  const pool = new Pool({ processes: 2, context: '${context}' })
+  const results = pool.map((x) => new Promise((r) => setTimeout(() => r(x * 2), 20)), [1, 2, 3, 4, 5, 6])
+  pool.close()
+  await pool.join()
+  console.log('joined', JSON.stringify(await results))
+  `)
+    assertExitedCleanly(joined)
+    assert.deepEqual(lines(joined.stdout), ['joined [2,4,6,8,10,12]'])
+  })
+
+  test(`(b) join() keeps the process alive until the workers exited [${context}]`, { timeout: 60000 }, async () => {
+    // Queued applies finish during join(): the results arrive while join() waits.
+    const result = await run(`
+  const pool = new Pool({ processes: 1, context: '${context}' })
+  const queued = Array.from({ length: 6 }, (_, i) => pool.apply((x) => {
+    const nap = new Int32Array(new SharedArrayBuffer(4))
+    Atomics.wait(nap, 0, 0, 20)
+    return x * 10
+  }, [i]))
+  await new Promise((r) => setTimeout(r, 10))
+  pool.close()
+  await pool.join()
+  console.log('joined', JSON.stringify(await Promise.all(queued)))
+  `)
+    assertExitedCleanly(result)
+    assert.deepEqual(lines(result.stdout), ['joined [0,10,20,30,40,50]'])
+  })
+
+  test(`(b) Symbol.asyncDispose: results are in when it resolves, then the process exits [${context}]`, { timeout: 60000 }, async () => {
+    const result = await run(`
+  const pool = new Pool({ processes: 2, context: '${context}' })
+  const results = pool.map((x) => new Promise((r) => setTimeout(() => r(x + 100), 10)), [1, 2, 3, 4])
+  await pool[Symbol.asyncDispose]()
+  console.log('disposed', JSON.stringify(await results))
+  `)
+    assertExitedCleanly(result)
+    assert.deepEqual(lines(result.stdout), ['disposed [101,102,103,104]'])
+  })
+
+  test(`(c) a running task keeps the process alive until its result is printed [${context}]`, { timeout: 60000 }, async () => {
+    // Nothing is awaited at top level: only the pool's running work keeps the
+    // event loop alive.
+    const result = await run(`
+  const pool = new Pool({ processes: 2, context: '${context}' })
+  const slow = (x) => new Promise((resolve) => setTimeout(() => resolve(x * 2), 300))
+  pool.map(slow, [1, 2, 3, 4]).then((r) => console.log('map', JSON.stringify(r)))
+  pool.apply(slow, [50]).then((r) => console.log('apply', r))
+  pool.applyAsync(slow, [7], { callback: (r) => console.log('applyAsync', r) })
+  const spin = (x) => { const end = Date.now() + 300; while (Date.now() < end) {} return -x }
+  pool.apply(spin, [9]).then((r) => console.log('spin', r))
+  `)
+    assertExitedCleanly(result)
+    assert.deepEqual(lines(result.stdout).sort(), ['apply 100', 'applyAsync 14', 'map [2,4,6,8]', 'spin -9'])
+  })
+
+  test(`(c) an imap being consumed keeps the process alive to the end [${context}]`, { timeout: 60000 }, async () => {
+    const result = await run(`
+  const pool = new Pool({ processes: 2, context: '${context}' })
+  ;(async () => {
+    let sum = 0
+    for await (const v of pool.imap((x) => new Promise((r) => setTimeout(() => r(x), 5)), Array.from({ length: 50 }, (_, i) => i))) sum += v
+    console.log('sum', sum)
+  })()
+  `)
+    assertExitedCleanly(result)
+    assert.deepEqual(lines(result.stdout), ['sum 1225'])
+  })
+
+  test(`(d) terminate() stops a task stuck in an endless loop and the process exits [${context}]`, { timeout: 60000 }, async () => {
+    const result = await run(`
+  const pool = new Pool({ processes: 2, context: '${context}' })
+  const stuck = pool.apply(() => { for (;;) {} }).then(
+    () => console.log('resolved?!'),
+    (error) => console.log('rejected'),
+  )
+  await new Promise((r) => setTimeout(r, 200))
+  await pool.terminate()
+  console.log('terminated')
+  `)
+    assertExitedCleanly(result)
+    assert.deepEqual(lines(result.stdout), ['rejected', 'terminated'])
+  })
+
+  test(`(e) console.log inside a task reaches the parent stdout [${context}]`, { timeout: 60000 }, async () => {
+    const result = await run(`
+  const pool = new Pool({ processes: 2, context: '${context}' })
+  const r = await pool.apply((x) => { console.log('hello from the worker', x); return x + 1 }, [41])
+  console.log('result', r)
+  pool.close()
+  await pool.join()
+  `)
+    assertExitedCleanly(result)
+    assert.ok(lines(result.stdout).includes('hello from the worker 41'), `stdout was: ${result.stdout}`)
+    assert.ok(lines(result.stdout).includes('result 42'), `stdout was: ${result.stdout}`)
+  })
+
+  test(`(e) console output of a pool left open is not lost when the process exits by itself [${context}]`, { timeout: 90000 }, async () => {
+    // Losing output is a race, so the script runs a few times; every run must
+    // deliver every line.
+    for (let attempt = 0; attempt < 3; attempt++) await consoleOutputSurvivesExit(context)
+  })
+
+  test(`a pool whose worker crashed, was replaced or timed out still exits by itself [${context}]`, { timeout: 60000 }, async () => {
+    const result = await run(`
+  const pool = new Pool({ processes: 2, context: '${context}', maxTasksPerChild: 1 })
+  try {
+    await pool.apply(() => process.exit(5))
+  } catch (error) {
+    console.log('crashed', error instanceof WorkerCrashedError, error.exitCode)
+  }
+  try {
+    await pool.apply(() => { setTimeout(() => { throw new Error('boom') }, 5); return new Promise(() => {}) })
+  } catch (error) {
+    console.log('crashed', error instanceof WorkerCrashedError)
+  }
+  try {
+    await pool.apply(() => new Promise((r) => setTimeout(r, 500)), [], { timeout: 20 })
+  } catch (error) {
+    console.log(error.name)
+  }
+  console.log(JSON.stringify(await pool.map((x) => x * 2, [1, 2, 3], { chunksize: 1 })))
+  `)
+    assertExitedCleanly(result)
+    assert.deepEqual(lines(result.stdout), ['crashed true 5', 'crashed true', 'TimeoutError', '[2,4,6]'])
+  })
+
+  test(`an imap abandoned after a few items does not keep the process alive [${context}]`, { timeout: 60000 }, async () => {
+    const result = await run(`
+  const pool = new Pool({ processes: 2, context: '${context}' })
+  function* forever() { for (let i = 0; ; i++) yield i }
+  const seen = []
+  for await (const v of pool.imap((x) => x * 2, forever())) {
+    seen.push(v)
+    if (seen.length === 5) break
+  }
+  const it = pool.imapUnordered((x) => x, forever(), { chunksize: 10 })
+  await it.next()
+  console.log(JSON.stringify(seen))
+  `)
+    assertExitedCleanly(result)
+    assert.deepEqual(lines(result.stdout), ['[0,2,4,6,8]'])
+  })
 }
-const it = pool.imapUnordered((x) => x, forever(), { chunksize: 10 })
-await it.next()
-console.log(JSON.stringify(seen))
-`)
-  assertExitedCleanly(result)
-  assert.deepEqual(lines(result.stdout), ['[0,2,4,6,8]'])
-})
 
 // A worker's ev.set() sends its wake to the main thread just before its task
 // finishes; the pool then goes idle, and the loop used to run dry before the
 // wake arrived: 'beforeExit' fired mid-script and closed the pool.
-test('a wake sent by a task just before it finished arrives before the loop runs dry', { timeout: 60000 }, async () => {
+// Thread only: the wake comes from a shared Event.
+test('a wake sent by a task just before it finished arrives before the loop runs dry [thread]', { timeout: 60000 }, async () => {
   const runChild = childScripts(after)
   assertExited(await runChild(`
 let early = 0

@@ -21,8 +21,13 @@ export async function settled(promise, settleMs = 50) {
   return done;
 }
 
-/** Runs `body` with a fresh pool and always terminates it, as `await using` would
- *  (Node 20 cannot parse `await using` in plain JavaScript). */
+/** Where pool tests run when the behaviour is the same in both (the context
+ *  goes in the test's name and its Pool options). */
+export const CONTEXTS = ['thread', 'process'];
+
+/** Runs `body` with a fresh pool (`options`: a number of processes, or Pool
+ *  options, with their `context`) and always terminates it, as `await using`
+ *  would (Node 20 cannot parse `await using` in plain JavaScript). */
 export async function withPool(options, body) {
   const pool = new Pool(options);
   try {

@@ -22,16 +22,25 @@ describe('imap over a lazy input delivers every result once and ends', { timeout
     }
     console.log(count, sum, twice, ordered)`;
   const shapes = {
-    'at top level': (loop) => `const pool = new Pool(2)\n${loop}`,
-    'inside async main()': (loop) => `async function main() {\n const pool = new Pool(2)\n${loop}\n}\nvoid main()`,
-    'beside a setInterval keep-alive': (loop) => `const keepAlive = setInterval(() => {}, 1000)\nconst pool = new Pool(2)\n${loop}\nclearInterval(keepAlive)`,
+    'at top level': (pool, loop) => `const pool = ${pool}\n${loop}`,
+    'inside async main()': (pool, loop) => `async function main() {\n const pool = ${pool}\n${loop}\n}\nvoid main()`,
+    'beside a setInterval keep-alive': (pool, loop) => `const keepAlive = setInterval(() => {}, 1000)\nconst pool = ${pool}\n${loop}\nclearInterval(keepAlive)`,
   };
   // imapUnordered lost results past 200k-600k; imap's end never came from 30k on.
-  for (const [method, n] of [['imapUnordered', 1_000_000], ['imap', 100_000]]) {
+  // The process context relays each chunk through this process, one in
+  // flight per child (2-3x slower): fewer items, one run.
+  const cases = [
+    ['thread', 'imapUnordered', 1_000_000, 2],
+    ['thread', 'imap', 100_000, 2],
+    ['process', 'imapUnordered', 50_000, 1],
+    ['process', 'imap', 30_000, 1],
+  ];
+  for (const [context, method, n, runs] of cases) {
     for (const [shape, wrap] of Object.entries(shapes)) {
-      test(`${method} over ${n} items ${shape}`, async () => {
-        for (let run = 0; run < 2; run++) {
-          assertExited(await runChild(wrap(consume(method, n)), { deadlineMs: 120_000 }), `${n} ${n * (n - 1)} 0 true`);
+      test(`${method} over ${n} items ${shape} [${context}]`, async () => {
+        for (let run = 0; run < runs; run++) {
+          const script = wrap(`new Pool({ processes: 2, context: '${context}' })`, consume(method, n));
+          assertExited(await runChild(script, { deadlineMs: 120_000 }), `${n} ${n * (n - 1)} 0 true`);
         }
       });
     }

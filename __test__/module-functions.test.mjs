@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import * as esm from '../index.mjs';
-import { withPool } from './helpers.mjs';
+import { CONTEXTS, withPool } from './helpers.mjs';
 
 const T = { timeout: 30_000 };
 const cjs = createRequire(import.meta.url)('..');
@@ -26,18 +26,27 @@ test('currentProcess and parentProcess on the main thread', T, () => {
   assert.deepEqual(esm.activeChildren(), []);
 });
 
-test('currentProcess and parentProcess inside a pool worker', T, () => withPool(2, async (pool) => {
-  const infos = await pool.map(() => {
-    const { currentProcess, parentProcess } = require(process.env.MULTIPROC_UNDER_TEST);
-    return { self: currentProcess(), parent: parentProcess(), thread: require('node:worker_threads').threadId };
-  }, [1, 2], { chunksize: 1 });
-  for (const { self, parent, thread } of infos) {
-    assert.match(self.name, /^PoolWorker-\d+$/);
-    assert.equal(self.pid, process.pid);
-    assert.equal(self.ident, thread);
-    assert.equal(self.daemon, true);
-    assert.deepEqual(parent, { name: 'MainProcess', pid: process.pid, ident: 0 });
-  }
-}));
+for (const context of CONTEXTS) {
+  test(`currentProcess and parentProcess inside a pool worker [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+    const infos = await pool.map(() => {
+      const { currentProcess, parentProcess } = require(process.env.MULTIPROC_UNDER_TEST);
+      return { self: currentProcess(), parent: parentProcess(), pid: process.pid, thread: require('node:worker_threads').threadId };
+    }, [1, 2], { chunksize: 1 });
+    for (const { self, parent, pid, thread } of infos) {
+      assert.match(self.name, /^PoolWorker-\d+$/);
+      assert.equal(self.pid, pid);
+      // As in Python: a thread is told apart by its thread id, a process by its pid.
+      if (context === 'thread') {
+        assert.equal(pid, process.pid);
+        assert.equal(self.ident, thread);
+      } else {
+        assert.notEqual(pid, process.pid);
+        assert.equal(self.ident, pid);
+      }
+      assert.equal(self.daemon, true);
+      assert.deepEqual(parent, { name: 'MainProcess', pid: process.pid, ident: 0 });
+    }
+  }));
+}
 
 process.env.MULTIPROC_UNDER_TEST = new URL('../index.js', import.meta.url).pathname;

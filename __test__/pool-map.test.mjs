@@ -1,24 +1,13 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { AsyncResult, TimeoutError, Value, cpuCount } from '../index.mjs';
-import { withPool } from './helpers.mjs';
+import { CONTEXTS, PKG, withPool } from './helpers.mjs';
 
 const T = { timeout: 30_000 };
 const square = (x) => x * x;
 
-test('map returns results in input order for every kind of iterable', T, () => withPool(2, async (pool) => {
-  assert.deepEqual(await pool.map(square, [1, 2, 3, 4, 5]), [1, 4, 9, 16, 25]);
-  assert.deepEqual(await pool.map(square, new Set([3, 1, 2])), [9, 1, 4]);
-  assert.deepEqual(await pool.map((e) => e[0] + e[1], new Map([['a', 'b'], ['c', 'd']])), ['ab', 'cd']);
-  assert.deepEqual(await pool.map(square, new Int32Array([1, 2, 3])), [1, 4, 9]);
-  assert.deepEqual(await pool.map(square, (function* () { yield 7; yield 8; })()), [49, 64]);
-  assert.deepEqual(await pool.map(square, (async function* () { yield 9; })()), [81]);
-  assert.deepEqual(await pool.map(square, []), []);
-  const big = Array.from({ length: 10_001 }, (_, i) => i);
-  assert.deepEqual(await pool.map((x) => x + 1, big), big.map((x) => x + 1));
-}));
-
-test('map reports progress per item, not per chunk, ending at done === total', T, () => withPool(2, async (pool) => {
+// Thread only: the gate is a shared Value (the process context's progress is in pool-process.test.mjs).
+test('map reports progress per item, not per chunk, ending at done === total [thread]', T, () => withPool(2, async (pool) => {
   // ceil(10000 / (4 * 2)) = 1250 items per chunk. Item i waits until the gate
   // passes it, so the test decides how far the workers get.
   const gate = new Value('i', 0);
@@ -49,97 +38,111 @@ test('map reports progress per item, not per chunk, ending at done === total', T
   assert.equal(explicit.at(-1), 5);
 }));
 
-test('values of every structured-clone kind cross both ways', T, () => withPool(1, async (pool) => {
-  const value = {
-    n: -0, nan: NaN, big: 2n ** 70n, s: 'é', u: undefined, nul: null, date: new Date(5),
-    re: /a+/gi, map: new Map([[1, { x: [1] }]]), set: new Set(['a']), bytes: new Uint8Array([1, 2]),
-    floats: new Float64Array([0.5]), buf: new ArrayBuffer(3), nested: [[[{ deep: true }]]],
-  };
-  const back = await pool.apply((v) => v, [value]);
-  assert.deepEqual(back, value);
-  assert.ok(Object.is(back.n, -0));
-  assert.deepEqual(await pool.map((x) => x, [1.5, -0, NaN, Infinity]), [1.5, -0, NaN, Infinity]);
-  assert.deepEqual(await pool.map((x) => String(x), [1, 2]), ['1', '2']);
-}));
+for (const context of CONTEXTS) {
+  test(`map returns results in input order for every kind of iterable [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+    assert.deepEqual(await pool.map(square, [1, 2, 3, 4, 5]), [1, 4, 9, 16, 25]);
+    assert.deepEqual(await pool.map(square, new Set([3, 1, 2])), [9, 1, 4]);
+    assert.deepEqual(await pool.map((e) => e[0] + e[1], new Map([['a', 'b'], ['c', 'd']])), ['ab', 'cd']);
+    assert.deepEqual(await pool.map(square, new Int32Array([1, 2, 3])), [1, 4, 9]);
+    assert.deepEqual(await pool.map(square, (function* () { yield 7; yield 8; })()), [49, 64]);
+    assert.deepEqual(await pool.map(square, (async function* () { yield 9; })()), [81]);
+    assert.deepEqual(await pool.map(square, []), []);
+    const big = Array.from({ length: 10_001 }, (_, i) => i);
+    assert.deepEqual(await pool.map((x) => x + 1, big), big.map((x) => x + 1));
+  }));
 
-test('starmap spreads argument arrays', T, () => withPool(2, async (pool) => {
-  assert.deepEqual(await pool.starmap((a, b) => a * b, [[1, 2], [3, 4], [5, 6]]), [2, 12, 30]);
-  assert.deepEqual(await pool.starmap((...xs) => xs.length, [[], [1], [1, 2]]), [0, 1, 2]);
-}));
+  test(`values of every structured-clone kind cross both ways [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
+    const value = {
+      n: -0, nan: NaN, big: 2n ** 70n, s: 'é', u: undefined, nul: null, date: new Date(5),
+      re: /a+/gi, map: new Map([[1, { x: [1] }]]), set: new Set(['a']), bytes: new Uint8Array([1, 2]),
+      floats: new Float64Array([0.5]), buf: new ArrayBuffer(3), nested: [[[{ deep: true }]]],
+    };
+    const back = await pool.apply((v) => v, [value]);
+    assert.deepEqual(back, value);
+    assert.ok(Object.is(back.n, -0));
+    assert.deepEqual(await pool.map((x) => x, [1.5, -0, NaN, Infinity]), [1.5, -0, NaN, Infinity]);
+    assert.deepEqual(await pool.map((x) => String(x), [1, 2]), ['1', '2']);
+  }));
 
-test('async task functions are awaited', T, () => withPool(2, async (pool) => {
-  const slowDouble = async (x) => {
-    await new Promise((r) => setTimeout(r, 5));
-    return 2 * x;
-  };
-  assert.deepEqual(await pool.map(slowDouble, [1, 2, 3]), [2, 4, 6]);
-  assert.equal(await pool.apply(slowDouble, [21]), 42);
-}));
+  test(`starmap spreads argument arrays [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+    assert.deepEqual(await pool.starmap((a, b) => a * b, [[1, 2], [3, 4], [5, 6]]), [2, 12, 30]);
+    assert.deepEqual(await pool.starmap((...xs) => xs.length, [[], [1], [1, 2]]), [0, 1, 2]);
+  }));
 
-test('apply and applyAsync', T, () => withPool(2, async (pool) => {
-  assert.equal(await pool.apply(() => 'no args'), 'no args');
-  assert.equal(await pool.apply((a, b, c) => a + b + c, [1, 2, 3]), 6);
-  const many = await Promise.all(Array.from({ length: 1000 }, (_, i) => pool.apply((x) => x * 3, [i])));
-  assert.deepEqual(many, Array.from({ length: 1000 }, (_, i) => i * 3));
+  test(`async task functions are awaited [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+    const slowDouble = async (x) => {
+      await new Promise((r) => setTimeout(r, 5));
+      return 2 * x;
+    };
+    assert.deepEqual(await pool.map(slowDouble, [1, 2, 3]), [2, 4, 6]);
+    assert.equal(await pool.apply(slowDouble, [21]), 42);
+  }));
 
-  const seen = [];
-  const result = pool.applyAsync((x) => x + 1, [1], { callback: (v) => seen.push(v) });
-  assert.ok(result instanceof AsyncResult);
-  assert.equal(await result.get(), 2);
-  assert.equal(result.ready(), true);
-  assert.equal(result.successful(), true);
-  assert.deepEqual(seen, [2]);
-  assert.equal(await result, 2, 'AsyncResult is thenable');
-}));
+  test(`apply and applyAsync [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+    assert.equal(await pool.apply(() => 'no args'), 'no args');
+    assert.equal(await pool.apply((a, b, c) => a + b + c, [1, 2, 3]), 6);
+    const many = await Promise.all(Array.from({ length: 1000 }, (_, i) => pool.apply((x) => x * 3, [i])));
+    assert.deepEqual(many, Array.from({ length: 1000 }, (_, i) => i * 3));
 
-test('AsyncResult get(timeout), wait, ready, successful and errorCallback', T, () => withPool(1, async (pool) => {
-  const slow = pool.applyAsync(() => new Promise((r) => setTimeout(() => r('late'), 300)));
-  assert.equal(slow.ready(), false);
-  assert.throws(() => slow.successful(), /not ready/);
-  await assert.rejects(slow.get(10), TimeoutError);
-  await slow.wait(10);
-  assert.equal(slow.ready(), false);
-  await slow.wait();
-  assert.equal(slow.ready(), true);
-  assert.equal(await slow.get(0), 'late');
+    const seen = [];
+    const result = pool.applyAsync((x) => x + 1, [1], { callback: (v) => seen.push(v) });
+    assert.ok(result instanceof AsyncResult);
+    assert.equal(await result.get(), 2);
+    assert.equal(result.ready(), true);
+    assert.equal(result.successful(), true);
+    assert.deepEqual(seen, [2]);
+    assert.equal(await result, 2, 'AsyncResult is thenable');
+  }));
 
-  const errors = [];
-  const failing = pool.applyAsync(() => { throw new RangeError('nope'); }, [], { errorCallback: (e) => errors.push(e) });
-  await failing.wait();
-  assert.equal(failing.successful(), false);
-  await assert.rejects(failing.get(), { name: 'RangeError', message: 'nope' });
-  assert.equal(errors.length, 1);
-  assert.ok(errors[0] instanceof RangeError);
-}));
+  test(`AsyncResult get(timeout), wait, ready, successful and errorCallback [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
+    const slow = pool.applyAsync(() => new Promise((r) => setTimeout(() => r('late'), 300)));
+    assert.equal(slow.ready(), false);
+    assert.throws(() => slow.successful(), /not ready/);
+    await assert.rejects(slow.get(10), TimeoutError);
+    await slow.wait(10);
+    assert.equal(slow.ready(), false);
+    await slow.wait();
+    assert.equal(slow.ready(), true);
+    assert.equal(await slow.get(0), 'late');
 
-test('mapAsync and starmapAsync', T, () => withPool(2, async (pool) => {
-  let called;
-  const r = pool.mapAsync(square, [1, 2, 3], { callback: (v) => { called = v; } });
-  assert.deepEqual(await r.get(5000), [1, 4, 9]);
-  assert.deepEqual(called, [1, 4, 9]);
-  assert.deepEqual(await pool.starmapAsync((a, b) => a - b, [[5, 1], [9, 3]]), [4, 6]);
-  const failed = pool.mapAsync((x) => { if (x === 2) throw new Error('two'); return x; }, [1, 2, 3]);
-  await failed.wait();
-  assert.equal(failed.successful(), false);
-  await assert.rejects(failed.get(), /two/);
-}));
+    const errors = [];
+    const failing = pool.applyAsync(() => { throw new RangeError('nope'); }, [], { errorCallback: (e) => errors.push(e) });
+    await failing.wait();
+    assert.equal(failing.successful(), false);
+    await assert.rejects(failing.get(), { name: 'RangeError', message: 'nope' });
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0] instanceof RangeError);
+  }));
 
-test('map rejects with the error of the failing item', T, () => withPool(2, async (pool) => {
-  await assert.rejects(
-    pool.map((x) => { if (x === 37) throw new TypeError(`bad item ${x}`); return x; }, Array.from({ length: 100 }, (_, i) => i)),
-    { name: 'TypeError', message: 'bad item 37' },
-  );
-  assert.deepEqual(await pool.map(square, [2]), [4], 'the pool keeps working');
-}));
+  test(`mapAsync and starmapAsync [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+    let called;
+    const r = pool.mapAsync(square, [1, 2, 3], { callback: (v) => { called = v; } });
+    assert.deepEqual(await r.get(5000), [1, 4, 9]);
+    assert.deepEqual(called, [1, 4, 9]);
+    assert.deepEqual(await pool.starmapAsync((a, b) => a - b, [[5, 1], [9, 3]]), [4, 6]);
+    const failed = pool.mapAsync((x) => { if (x === 2) throw new Error('two'); return x; }, [1, 2, 3]);
+    await failed.wait();
+    assert.equal(failed.successful(), false);
+    await assert.rejects(failed.get(), /two/);
+  }));
 
-test('processes defaults to cpuCount and is readable', T, async () => {
-  await withPool(undefined, async (pool) => assert.equal(pool.processes, cpuCount()));
-  await withPool({ processes: 3 }, async (pool) => {
-    assert.equal(pool.processes, 3);
-    const ids = new Set(await pool.map(async () => {
-      await new Promise((r) => setTimeout(r, 50));
-      return require('node:worker_threads').threadId;
-    }, [1, 2, 3, 4, 5, 6], { chunksize: 1 }));
-    assert.ok(ids.size >= 2, 'work is spread over several workers');
+  test(`map rejects with the error of the failing item [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+    await assert.rejects(
+      pool.map((x) => { if (x === 37) throw new TypeError(`bad item ${x}`); return x; }, Array.from({ length: 100 }, (_, i) => i)),
+      { name: 'TypeError', message: 'bad item 37' },
+    );
+    assert.deepEqual(await pool.map(square, [2]), [4], 'the pool keeps working');
+  }));
+
+  test(`processes defaults to cpuCount and is readable [${context}]`, T, async () => {
+    await withPool({ context }, async (pool) => assert.equal(pool.processes, cpuCount()));
+    await withPool({ processes: 3, context }, async (pool) => {
+      assert.equal(pool.processes, 3);
+      const ids = new Set(await pool.map(async (pkg) => {
+        await new Promise((r) => setTimeout(r, 50));
+        return require(pkg).currentProcess().ident;
+      }, new Array(6).fill(PKG), { chunksize: 1 }));
+      assert.ok(ids.size >= 2, 'work is spread over several workers');
+    });
   });
-});
+}

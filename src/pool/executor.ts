@@ -11,6 +11,8 @@ export interface ExecutorEvents {
   onUnexpectedExit(slot: number, error: WorkerCrashedError): void;
   /** The initializer threw in a worker (its error, revived). */
   onInitializerFailed(error: unknown): void;
+  /** A worker could not start, and a replacement would not either. */
+  onStartFailed(reason: string, cause?: unknown): void;
 }
 
 /** What every worker of a pool starts with, whatever runs it. */
@@ -47,7 +49,7 @@ export interface Executor {
 let poolWorkers = 0;
 
 /** Python names pool workers by a count across all pools of the process. */
-export function nextPoolWorkerName(): string {
+function nextPoolWorkerName(): string {
   return `PoolWorker-${++poolWorkers}`;
 }
 

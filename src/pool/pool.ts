@@ -123,6 +123,7 @@ export class Pool {
     const events: ExecutorEvents = {
       onUnexpectedExit: (slot, error) => this.#onWorkerExit(slot, error),
       onInitializerFailed: (cause) => this.#onInitializerFailed(cause),
+      onStartFailed: (reason, cause) => this.#stopFor(reason, new Error(`Pool terminated: ${reason}`, { cause })),
     };
     this.#workers = this.context === 'process'
       ? new ChildSet(this.processes, start, resolved.child, events)
@@ -468,8 +469,14 @@ export class Pool {
 
   #onInitializerFailed(cause: unknown): void {
     const message = cause instanceof Error ? cause.message : String(cause);
-    if (this.#state !== 'terminated') this.#stopReason = `it was terminated because its initializer failed in a worker (${message})`;
-    void this.#terminate(new Error(`Pool initializer failed in a worker (${message}); the pool was terminated`, { cause }));
+    this.#stopFor(`its initializer failed in a worker (${message})`, new Error(`Pool initializer failed in a worker (${message}); the pool was terminated`, { cause }));
+  }
+
+  /** Terminates the pool for a reason of its own: unfinished work fails with
+   *  `error`, later calls say `why`. */
+  #stopFor(why: string, error: Error): void {
+    if (this.#state !== 'terminated') this.#stopReason = `it was terminated because ${why}`;
+    void this.#terminate(error);
   }
 }
 

@@ -18,13 +18,26 @@ interface Relay {
   channel: Channel;
   /** Function ids whose spec the child has been sent. */
   known: Set<number>;
-  /** The job the child is running (taken for its slot), or null. */
-  holding: number | null;
+  /** The job handed to the child (taken for its slot) until its result came. */
+  job: TakenJob | null;
   /** Jobs the child has finished (it exits after maxTasksPerChild). */
   finished: number;
   /** Given no more jobs: it was told to exit, or retires after its last. */
   released: boolean;
+  /** Its initializer ran: it runs jobs. */
+  ready: boolean;
+  /** Killed by stop(): its job was cancelled. */
+  stopped: boolean;
+  /** What it said as it exited by itself (see ToParent.Exiting). */
+  exiting?: { inJob: boolean; fatal?: unknown };
   initializerError?: ErrorRecord;
+  spawnError?: Error;
+}
+
+/** A job handed to a child that exited before starting it goes to its
+ *  replacement, once: a second such exit fails it. */
+interface TakenJob extends NonNullable<ReturnType<NativeTaskPool['take']>> {
+  carried?: boolean;
 }
 
 /**
@@ -57,9 +70,10 @@ export class ChildSet implements Executor {
     return this.#slots.alive;
   }
 
-  spawn(slot: number): void {
+  /** `carried`: a job the slot's previous child was handed but never started. */
+  spawn(slot: number, carried?: TakenJob): void {
     const { child, channel } = spawnChild(ENTRY, poolWorkerIdentity(), { ...this.#options, resourceLimits: this.#start.resourceLimits }, (type, body) => this.#onFrame(relay, type, body));
-    const relay: Relay = { child, channel, known: new Set(), holding: null, finished: 0, released: false };
+    const relay: Relay = { child, channel, known: new Set(), job: null, finished: 0, released: false, ready: false, stopped: false };
     const { initializer } = this.#start;
     const start: PoolChildStart = {
       slot,
@@ -69,19 +83,38 @@ export class ChildSet implements Executor {
       initializer: initializer && { ...initializer, spec: this.#core.functionSource(initializer.functionId)! },
     };
     channel.send(ToChild.Start, serialize(start));
-    child.on('error', () => {
-      // A failed spawn also emits 'exit' (code -2 and the like); nothing to add.
+    child.on('error', (error) => {
+      // A failed spawn; 'close' follows.
+      relay.spawnError = error;
     });
     // 'close', not 'exit': it comes once the channel is read to its end, so a
     // result sent just before the child exited is delivered first.
-    child.on('close', (code, signal) => this.#slots.remove(slot, () => {
-      if (this.#stopping.delete(child)) return;
-      if (relay.initializerError) this.#events.onInitializerFailed(fromErrorRecord(relay.initializerError));
-      else this.#events.onUnexpectedExit(slot, new WorkerCrashedError(exitCodeOf(code, signal), undefined, signal ?? undefined));
-    }));
+    child.on('close', (code, signal) => this.#slots.remove(slot, () => this.#onClose(slot, relay, code, signal)));
     this.#slots.add(slot, relay);
-    this.#feed(slot);
+    if (carried) this.#send(relay, carried);
+    else this.#feed(slot);
     this.#watchQueue();
+  }
+
+  #onClose(slot: number, relay: Relay, code: number | null, signal: NodeJS.Signals | null): void {
+    const { job, exiting } = relay;
+    if (this.#stopping.delete(relay.child)) {
+      // Asked to exit (terminateAll): nothing to report.
+    } else if (relay.initializerError) {
+      this.#events.onInitializerFailed(fromErrorRecord(relay.initializerError));
+    } else if (!relay.ready && !relay.released && !relay.stopped) {
+      // A replacement would fail too (a bad flag or loader, a spawn error, an
+      // initializer that exits): a clear error rather than endless respawns.
+      const what = relay.spawnError
+        ? `could not be started (${relay.spawnError.message}; check the Pool's cwd and env)`
+        : `${signal ? `was killed by ${signal}` : `exited with code ${code}`} before it could run tasks (see its stderr; check the Pool's execArgv, env, cwd and initializer)`;
+      this.#events.onStartFailed(`a worker process ${what}`, relay.spawnError);
+    } else if (job !== null && !job.carried && exiting?.inJob === false && !relay.stopped) {
+      job.carried = true;
+      this.spawn(slot, job);
+    } else {
+      this.#events.onUnexpectedExit(slot, new WorkerCrashedError(exitCodeOf(code, signal), exiting?.fatal, signal ?? undefined));
+    }
   }
 
   outputWritten(): undefined {
@@ -99,7 +132,10 @@ export class ChildSet implements Executor {
   }
 
   stop(slot: number): void {
-    this.#slots.workers[slot]?.child.kill('SIGKILL');
+    const relay = this.#slots.workers[slot];
+    if (relay === null) return;
+    relay.stopped = true;
+    relay.child.kill('SIGKILL');
   }
 
   terminateAll(): Promise<void> {
@@ -132,7 +168,7 @@ export class ChildSet implements Executor {
   /** Hands the child of `slot` its next job, if it has none. */
   #feed(slot: number): void {
     const relay = this.#slots.workers[slot];
-    if (relay === null || relay.holding !== null || relay.released) return;
+    if (relay === null || relay.job !== null || relay.released) return;
     const job = this.#core.take(slot);
     if (job === null) {
       if (this.#core.state !== 0) {
@@ -141,6 +177,10 @@ export class ChildSet implements Executor {
       }
       return;
     }
+    this.#send(relay, job);
+  }
+
+  #send(relay: Relay, job: TakenJob): void {
     if (!relay.known.has(job.functionId)) {
       relay.known.add(job.functionId);
       const head = Buffer.allocUnsafe(4);
@@ -152,7 +192,7 @@ export class ChildSet implements Executor {
     head.writeUInt32LE(job.functionId, 8);
     head.writeUInt32LE(job.format, 12);
     head[16] = Atomics.load(this.#start.bell, PROGRESS_WANTED) > 0 ? 1 : 0;
-    relay.holding = job.id;
+    relay.job = job;
     relay.channel.send(ToChild.Job, head, job.payload);
   }
 
@@ -163,7 +203,7 @@ export class ChildSet implements Executor {
       case ToParent.Result: {
         const id = body.readDoubleLE(0);
         this.#core.complete(slot, id, body[8] === 1, body.readUInt32LE(9), body.subarray(RESULT_HEADER));
-        relay.holding = null;
+        relay.job = null;
         const max = this.#start.maxTasksPerChild;
         if (max > 0 && ++relay.finished >= max) relay.released = true;
         const bell = this.#start.bell;
@@ -179,6 +219,12 @@ export class ChildSet implements Executor {
       }
       case ToParent.InitializerFailed:
         relay.initializerError = deserialize(body) as ErrorRecord;
+        break;
+      case ToParent.Ready:
+        relay.ready = true;
+        break;
+      case ToParent.Exiting:
+        relay.exiting = { inJob: body[0] === 1, fatal: body.length > 1 ? fromErrorRecord(deserialize(body.subarray(1)) as ErrorRecord) : undefined };
         break;
     }
   }

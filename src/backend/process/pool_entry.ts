@@ -22,6 +22,27 @@ let ready = false;
 let running = false;
 let exiting = false;
 let done = 0;
+/** A job has started and its result is not yet sent. */
+let inJob = false;
+/** The uncaught error (or rejection) this child is dying of. */
+let fatal: { error: unknown } | undefined;
+
+process.on('uncaughtExceptionMonitor', (error) => {
+  // Task code that handles uncaught errors itself keeps the child alive.
+  if (process.listenerCount('uncaughtException') === 0) fatal = { error };
+});
+// Before Node prints an uncaught error and the child ends: the parent then
+// knows whether the job it handed over had started (if not, a replacement
+// runs it) and what crashed the child.
+process.on('exit', () => {
+  try {
+    const parts = [Buffer.of(inJob ? 1 : 0)];
+    if (fatal) parts.push(serialize(toErrorRecord(fatal.error)));
+    writeFrameSync(CHANNEL_FD, ToParent.Exiting, ...parts);
+  } catch {
+    // The parent is gone.
+  }
+});
 
 async function functionFor(id: number): Promise<AnyFunction> {
   const known = functions.get(id);
@@ -56,12 +77,14 @@ async function runQueued(): Promise<void> {
   running = true;
   while (jobs.length > 0) {
     const job = jobs.shift()!;
+    inJob = true;
     const { ok, format, payload } = await runJob(job, functions.get(job.functionId), functionFor, job.countProgress ? reportProgress(job.id) : undefined);
     const head = Buffer.allocUnsafe(RESULT_HEADER);
     head.writeDoubleLE(job.id, 0);
     head[8] = ok ? 1 : 0;
     head.writeUInt32LE(format, 9);
     writeFrameSync(CHANNEL_FD, ToParent.Result, head, payload);
+    inJob = false;
     if (start!.maxTasksPerChild > 0 && ++done >= start!.maxTasksPerChild) await exit(0);
   }
   running = false;
@@ -83,6 +106,7 @@ async function begin(): Promise<void> {
     }
   }
   ready = true;
+  writeFrameSync(CHANNEL_FD, ToParent.Ready);
   void runQueued();
 }
 

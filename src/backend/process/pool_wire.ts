@@ -20,6 +20,12 @@ export const enum ToParent {
   Progress = 11,
   /** v8.serialize(ErrorRecord): the initializer threw; the child exits. */
   InitializerFailed = 12,
+  /** The initializer ran (if any): the child runs jobs. */
+  Ready = 13,
+  /** The child is exiting by itself (process.exit, an uncaught error, its own
+   *  end): u8 whether a job had started, then the uncaught error's
+   *  v8.serialize(ErrorRecord), if that is why. */
+  Exiting = 14,
 }
 
 export const JOB_HEADER = 17;
