@@ -12,6 +12,7 @@ export class TimeoutError extends Error {
  * started a replacement.
  */
 export class WorkerCrashedError extends Error {
+  /** The worker's exit code (`process.exit(n)`'s `n`; 1 for an uncaught error). */
   readonly exitCode: number;
   constructor(exitCode: number, cause?: unknown) {
     const why = cause instanceof Error ? `: ${cause.message}` : '';
