@@ -13,10 +13,15 @@ export interface WorkerIdentity {
  *  builds of this package agree without shared module state. */
 export const IDENTITY_KEY = '__multiproc_identity';
 
+/** Who a thread is, as Python's `current_process()` tells: `name`, `pid`, `ident`, `daemon`. */
 export interface ProcessInfo {
+  /** `'MainProcess'` on the main thread, `'Process-N'` in a Process, `'Thread-N'` in a pool worker. */
   name: string;
+  /** This OS process's id (threads share it). */
   pid: number;
+  /** The thread id (`worker_threads.threadId`; 0 on the main thread). */
   ident: number;
+  /** Whether this is a daemon Process (stopped when its parent finishes). */
   daemon: boolean;
 }
 
@@ -41,10 +46,12 @@ export function isProcessChild(): boolean {
   return isMainThread && childIdentity !== undefined;
 }
 
+/** The number of CPUs Node may use (`os.availableParallelism()`), as Python's `cpu_count()`; the default pool size. */
 export function cpuCount(): number {
   return availableParallelism();
 }
 
+/** The calling thread's identity, as Python's `current_process()`. */
 export function currentProcess(): ProcessInfo {
   const self = identity();
   if (!self) return { name: isMainThread ? 'MainProcess' : `Thread-${threadId}`, pid: process.pid, ident: threadId, daemon: false };
@@ -52,6 +59,7 @@ export function currentProcess(): ProcessInfo {
   return { name: self.name, pid: process.pid, ident: self === childIdentity ? process.pid : threadId, daemon: self.daemon };
 }
 
+/** The identity of the thread that started this one, or `null` on the main thread (Python's `parent_process()`). */
 export function parentProcess(): Omit<ProcessInfo, 'daemon'> | null {
   const self = identity();
   if (!self) return null;

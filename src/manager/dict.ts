@@ -30,11 +30,13 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> implements Shar
     if (init !== undefined) this.update(init);
   }
 
+  /** The value of `key`, or undefined. */
   get(key: K): V | undefined {
     const taken = this.#native.get(encodeKey(key, 'DictProxy.get'));
     return taken.status === MISSING ? undefined : (decodeValue(taken) as V);
   }
 
+  /** Stores `value` under `key`. */
   set(key: K, value: V): this {
     const encodedKey = encodeKey(key, 'DictProxy.set');
     const { format, payload, ids } = encodeValue(value, 'DictProxy.set');
@@ -42,14 +44,17 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> implements Shar
     return this;
   }
 
+  /** Removes `key`; whether it was there. */
   delete(key: K): boolean {
     return this.#native.delete(encodeKey(key, 'DictProxy.delete'));
   }
 
+  /** Whether `key` is there. */
   has(key: K): boolean {
     return this.#native.has(encodeKey(key, 'DictProxy.has'));
   }
 
+  /** The number of entries. */
   get size(): number {
     return this.#native.size();
   }
@@ -80,18 +85,22 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> implements Shar
     return taken.status === MISSING ? value : (decodeValue(taken) as V);
   }
 
+  /** A live iterator over the keys. */
   keys(): IterableIterator<K> {
     return this.#live(false, (key) => key);
   }
 
+  /** A live iterator over the values. */
   values(): IterableIterator<V> {
     return this.#live(true, (_key, value) => value);
   }
 
+  /** A live iterator over `[key, value]` pairs. */
   entries(): IterableIterator<[K, V]> {
     return this.#live(true, (key, value) => [key, value]);
   }
 
+  /** The entries, as `entries()`. */
   [Symbol.iterator](): IterableIterator<[K, V]> {
     return this.entries();
   }
@@ -129,6 +138,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> implements Shar
     return Object.fromEntries(this.#snapshot().map(([k, v]) => [String(k), v]));
   }
 
+  /** Removes every entry. */
   clear(): void {
     this.#native.clear();
   }
@@ -138,6 +148,7 @@ export class DictProxy<K extends DictKey = DictKey, V = unknown> implements Shar
     this.#native.shutDown();
   }
 
+  /** @internal */
   [kShare](): ShareRecord {
     return { kind: 'DictProxy', ids: [this.#native.id] };
   }

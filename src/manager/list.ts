@@ -15,8 +15,11 @@ function pythonOrder(a: unknown, b: unknown): number {
   return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
 }
 
+/** Options of `ListProxy.sort`, as Python's `list.sort(key=..., reverse=...)`. */
 export interface SortOptions<T> {
+  /** Sorts by `key(item)` instead of the item. */
   key?: (item: T) => unknown;
+  /** Largest first. */
   reverse?: boolean;
 }
 
@@ -41,22 +44,26 @@ export class ListProxy<T = unknown> implements Shareable {
     if (init !== undefined) this.extend(init);
   }
 
+  /** The number of items. */
   get length(): number {
     return this.#native.length();
   }
 
+  /** The item at `i` (negative counts from the end). */
   get(i: number): T {
     const taken = this.#native.get(index(i, 'ListProxy.get'));
     if (taken.status === MISSING) throw new Error(`list index ${i} out of range`);
     return decodeValue(taken) as T;
   }
 
+  /** Replaces the item at `i` (negative counts from the end). */
   set(i: number, value: T): void {
     const at = index(i, 'ListProxy.set');
     const { format, payload, ids } = encodeValue(value, 'ListProxy.set');
     this.#native.set(at, format, payload, ids);
   }
 
+  /** Appends items (Python's `append`); returns the new length. */
   push(...items: T[]): number {
     return this.extend(items);
   }
@@ -67,10 +74,12 @@ export class ListProxy<T = unknown> implements Shareable {
     return this.#native.extend(formats, payloads, shared);
   }
 
+  /** Removes and returns the item at `i` (default the last). */
   pop(i = -1): T {
     return decodeValue(this.#native.pop(index(i, 'ListProxy.pop'))) as T;
   }
 
+  /** Inserts `value` before index `i`. */
   insert(i: number, value: T): void {
     const at = index(i, 'ListProxy.insert');
     const { format, payload, ids } = encodeValue(value, 'ListProxy.insert');
@@ -91,15 +100,18 @@ export class ListProxy<T = unknown> implements Shareable {
     return at;
   }
 
+  /** How many items equal `value`. */
   count(value: T): number {
     const { format, payload } = encodeValue(value, 'ListProxy.count');
     return this.#native.count(format, payload);
   }
 
+  /** Removes every item. */
   clear(): void {
     this.#native.clear();
   }
 
+  /** Reverses the list in place. */
   reverse(): void {
     this.#native.reverse();
   }
@@ -116,6 +128,7 @@ export class ListProxy<T = unknown> implements Shareable {
     }
   }
 
+  /** A copy of the items from `start` to `end`, as `Array.prototype.slice`. */
   slice(start?: number, end?: number): T[] {
     return this.toArray().slice(start, end);
   }
@@ -139,6 +152,7 @@ export class ListProxy<T = unknown> implements Shareable {
     this.#native.shutDown();
   }
 
+  /** @internal */
   [kShare](): ShareRecord {
     return { kind: 'ListProxy', ids: [this.#native.id] };
   }

@@ -4,11 +4,13 @@ import { CHILD_OPTIONS, childOptions, type ChildOptions } from '../backend/proce
 import { cpuCount } from '../process_info';
 import { describe, type TaskFn } from '../task_function';
 
+/** Options of `new Pool(options)`. */
 export interface PoolOptions {
   /** Number of worker threads; default `cpuCount()`. */
   processes?: number;
   /** Runs once in each worker before it takes tasks. */
   initializer?: TaskFn;
+  /** Arguments of `initializer`. */
   initargs?: unknown[];
   /** Replace a worker after it has run this many tasks (chunks). */
   maxTasksPerChild?: number;
@@ -25,28 +27,42 @@ export interface PoolOptions {
   cwd?: string;
 }
 
+/** How a wait for a result ends early: at `timeout` (ms), or when `signal` aborts. */
 export interface WaitOptions {
+  /** Milliseconds at most; then the call rejects with `TimeoutError` and a running task is stopped. */
   timeout?: number;
+  /** Aborting it rejects the call and stops its task. */
   signal?: AbortSignal;
 }
 
+/** Options of `map`, `starmap` and their async forms. */
 export interface MapOptions<R = unknown> {
+  /** Items per job; default `ceil(n / (4 * processes))`, as Python. */
   chunksize?: number;
+  /** Aborting it rejects the call and stops its running tasks. */
   signal?: AbortSignal;
   /** Called as items complete, per item (coalesced to about 20 calls a second);
    *  the last call has `done === total`. */
   onProgress?: (done: number, total: number | undefined) => void;
+  /** Called with the results when all are in. */
   callback?: (results: R[]) => void;
+  /** Called with the error if the call fails. */
   errorCallback?: (error: unknown) => void;
 }
 
+/** Options of `imap` and `imapUnordered`. */
 export interface ImapOptions {
+  /** Items per job; default 1, as Python. */
   chunksize?: number;
+  /** Aborting it ends the iteration with the signal's reason. */
   signal?: AbortSignal;
 }
 
+/** Options of `apply` and `applyAsync`. */
 export interface ApplyOptions<R = unknown> extends WaitOptions {
+  /** Called with the result when it is in. */
   callback?: (result: R) => void;
+  /** Called with the error if the call fails. */
   errorCallback?: (error: unknown) => void;
 }
 

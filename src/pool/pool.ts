@@ -171,10 +171,12 @@ export class Pool {
     return this.#mapAll(fn, iterable, options, CallMode.Spread, 'starmap') as Promise<Awaited<R>[]>;
   }
 
+  /** `map` without awaiting: an `AsyncResult` of the results list. */
   mapAsync<T, R>(fn: Task<[T], R>, iterable: Input<T>, options: MapOptions<Awaited<R>> = {}): AsyncResult<Awaited<R>[]> {
     return new AsyncResult(this.map(fn, iterable, options), options.callback, options.errorCallback);
   }
 
+  /** `starmap` without awaiting: an `AsyncResult` of the results list. */
   starmapAsync<A extends unknown[], R>(fn: Task<A, R>, iterable: Input<A>, options: MapOptions<Awaited<R>> = {}): AsyncResult<Awaited<R>[]> {
     return new AsyncResult(this.starmap(fn, iterable, options), options.callback, options.errorCallback);
   }

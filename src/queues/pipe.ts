@@ -86,10 +86,12 @@ export class Connection<T = unknown> implements Shareable, Waitable, Disposable 
     return this.#closed;
   }
 
+  /** Whether this end can receive. */
   get readable(): boolean {
     return this.#in !== undefined;
   }
 
+  /** Whether this end can send. */
   get writable(): boolean {
     return this.#out !== undefined;
   }
@@ -134,10 +136,12 @@ export class Connection<T = unknown> implements Shareable, Waitable, Disposable 
     return messageBytes(await this.#receive());
   }
 
+  /** The next message, blocking the thread; `EOFError` once every handle of the other end is closed. */
   recvSync(options?: { timeout?: number }): T {
     return decodeMessage(this.#receiveSync(options)) as T;
   }
 
+  /** The next message as bytes, blocking the thread. */
   recvBytesSync(options?: { timeout?: number }): Buffer {
     return messageBytes(this.#receiveSync(options));
   }
@@ -182,6 +186,7 @@ export class Connection<T = unknown> implements Shareable, Waitable, Disposable 
     }
   }
 
+  /** Whether a message is waiting (or the other end closed), blocking the thread up to `timeout` ms. */
   pollSync(timeout = 0): boolean {
     const reader = this.#reader();
     pipeTimeout(timeout, 'Connection.pollSync');

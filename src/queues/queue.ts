@@ -136,6 +136,7 @@ export class Queue<T = unknown> implements Shareable, Waitable {
     }
   }
 
+  /** Puts `item`, blocking the thread while a bounded queue is full; `Full` on timeout or with `{ block: false }`. */
   putSync(item: T, options?: BlockingOptions): void {
     const name = this.constructor.name;
     const { block, timeout } = options === undefined ? NO_OPTIONS : blockingOptions(options, `${name}.putSync`);
@@ -150,6 +151,7 @@ export class Queue<T = unknown> implements Shareable, Waitable {
     deliverPendingWakes();
   }
 
+  /** Puts `item` if there is room now, else throws `Full`. */
   putNowait(item: T): void {
     this.putSync(item, { block: false });
   }
@@ -183,6 +185,7 @@ export class Queue<T = unknown> implements Shareable, Waitable {
     }
   }
 
+  /** Takes an item, blocking the thread while the queue is empty; `Empty` on timeout or with `{ block: false }`. */
   getSync(options?: BlockingOptions): T {
     const { block, timeout } = options === undefined ? NO_OPTIONS : blockingOptions(options, `${this.constructor.name}.getSync`);
     const fromRing = this.#ring?.tryTake();
@@ -195,6 +198,7 @@ export class Queue<T = unknown> implements Shareable, Waitable {
     return this.#item(taken);
   }
 
+  /** Takes an item if one is there now, else throws `Empty`. */
   getNowait(): T {
     return this.getSync({ block: false });
   }
@@ -206,14 +210,17 @@ export class Queue<T = unknown> implements Shareable, Waitable {
     return decodeItem(taken) as T;
   }
 
+  /** The number of items in the queue now. */
   qsize(): number {
     return this.native.size();
   }
 
+  /** Whether the queue is empty now. */
   empty(): boolean {
     return this.native.isEmpty();
   }
 
+  /** Whether a bounded queue is full now. */
   full(): boolean {
     return this.native.isFull();
   }
@@ -245,6 +252,7 @@ export class Queue<T = unknown> implements Shareable, Waitable {
     return itemsUntil(() => this.get(), () => this.native.isClosed() && this.native.isEmpty());
   }
 
+  /** @internal */
   [kShare](): ShareRecord {
     return { kind: this.constructor.name, ids: [this.native.id] };
   }
@@ -288,6 +296,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     if (outcome === Outcome.TimedOut) throw new Error(`JoinableQueue.join: items still unfinished after ${parsed.timeout} ms`);
   }
 
+  /** Blocks the thread until every item put has been marked done; throws if `timeout` (ms) passes first. */
   joinSync(timeout?: number): void {
     const parsed = blockingOptions(timeout, 'JoinableQueue.joinSync');
     if (!waitSync((ms) => this.native.joinSlice(ms), parsed.timeout)) {
@@ -321,22 +330,27 @@ export class SimpleQueue<T = unknown> implements Shareable, Waitable {
     return this.#queue;
   }
 
+  /** Puts `item` (never waits: a SimpleQueue is unbounded). */
   put(item: T): void {
     this.#open().putSync(item);
   }
 
+  /** Takes an item, waiting without blocking the thread. */
   async get(options?: number | WaitOptions): Promise<T> {
     return this.#open().get(options);
   }
 
+  /** Takes an item, blocking the thread. */
   getSync(options?: BlockingOptions): T {
     return this.#open().getSync(options);
   }
 
+  /** Whether the queue is empty now. */
   empty(): boolean {
     return this.#open().empty();
   }
 
+  /** Closes the queue: later calls throw. */
   close(): void {
     this.#queue.close();
   }
@@ -346,6 +360,7 @@ export class SimpleQueue<T = unknown> implements Shareable, Waitable {
     return itemsUntil(() => this.get(), () => this.#queue.isClosed());
   }
 
+  /** @internal */
   [kShare](): ShareRecord {
     return { ...this.#queue[kShare](), kind: 'SimpleQueue' };
   }

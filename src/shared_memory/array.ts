@@ -41,10 +41,12 @@ export class SharedArray<C extends TypecodeName = NumberTypecode> implements Sha
     stored?.forEach((value, i) => (this.#cells[i] = value as number));
   }
 
+  /** The typecode given at creation. */
   get typecode(): string {
     return this.#type.code;
   }
 
+  /** The number of items (fixed). */
   get length(): number {
     return this.#cells.length;
   }
@@ -54,19 +56,23 @@ export class SharedArray<C extends TypecodeName = NumberTypecode> implements Sha
     return this.#cells;
   }
 
+  /** The item at `index` (negative counts from the end, as in Python). */
   get(index: number): ValueOf<C> {
     return fromStored(this.#type, this.#cells[this.#index(index, 'get')]) as ValueOf<C>;
   }
 
+  /** Writes the item at `index` (negative counts from the end). */
   set(index: number, value: ValueOf<C>): void {
     const at = this.#index(index, 'set');
     this.#cells[at] = toStored(this.#type, value, `${this.constructor.name}.set(${index})`) as number;
   }
 
+  /** A copy of the items, as Python's `a[:]`. */
   toArray(): ValueOf<C>[] {
     return Array.from(this.#cells as ArrayLike<number | bigint>, (value) => fromStored(this.#type, value) as ValueOf<C>);
   }
 
+  /** The lock guarding compound updates; throws if created with `lock: false` (a `RawArray`). */
   getLock(): Lock | RLock {
     if (!this.#lock) throw missingLock('Array');
     return this.#lock;
@@ -81,6 +87,7 @@ export class SharedArray<C extends TypecodeName = NumberTypecode> implements Sha
     return index < 0 ? index + length : index;
   }
 
+  /** @internal */
   [kShare](): ShareRecord {
     const lock = lockRecord(this.#lock);
     return {

@@ -6,6 +6,7 @@ import { fromStored, toStored, typecode, type NumberTypecode, type Typecode, typ
 
 type Cells = InstanceType<Typecode['Array']>;
 
+/** The lock of a `Value` or `SharedArray`. */
 export interface LockOption {
   /** true: a fresh RLock (Python's default); a Lock/RLock to share; false: none. */
   lock?: boolean | Lock | RLock;
@@ -61,6 +62,7 @@ export class Value<C extends TypecodeName = NumberTypecode> implements Shareable
     if (stored !== undefined) this.#cells[0] = stored as number;
   }
 
+  /** The typecode given at creation. */
   get typecode(): string {
     return this.#type.code;
   }
@@ -70,11 +72,13 @@ export class Value<C extends TypecodeName = NumberTypecode> implements Shareable
   // increment). V8 does not keep a typed-array load across loop iterations, so
   // a loop waiting on `v.value` sees another thread's write (tested in
   // __test__/shared_memory.test.mjs).
+  /** The value (each read or write is atomic, a read-modify-write is not). */
   get value(): ValueOf<C> {
     const stored = this.#cells[0];
     return (this.#type.char ? fromStored(this.#type, stored) : stored) as ValueOf<C>;
   }
 
+  /** Writes the value; one that does not suit the typecode throws a TypeError saying why. */
   set value(value: ValueOf<C>) {
     // The common case first: an in-range integer for a 32-bit-or-smaller code.
     if (this.#min !== undefined && typeof value === 'number' && value >= this.#min && value <= this.#max! && Number.isInteger(value)) {
@@ -84,6 +88,7 @@ export class Value<C extends TypecodeName = NumberTypecode> implements Shareable
     this.#cells[0] = toStored(this.#type, value, 'Value.value') as number;
   }
 
+  /** The lock guarding compound updates; throws if created with `lock: false` (a `RawValue`). */
   getLock(): Lock | RLock {
     if (!this.#lock) throw missingLock('Value');
     return this.#lock;
@@ -94,6 +99,7 @@ export class Value<C extends TypecodeName = NumberTypecode> implements Shareable
     return Atomics.add(this.#integerCells('add'), 0, this.#operand(n, 'add')) as ValueOf<C>;
   }
 
+  /** Atomically subtracts `n`; returns the previous value. */
   sub(n: ValueOf<C>): ValueOf<C> {
     return Atomics.sub(this.#integerCells('sub'), 0, this.#operand(n, 'sub')) as ValueOf<C>;
   }
@@ -123,6 +129,7 @@ export class Value<C extends TypecodeName = NumberTypecode> implements Shareable
     return n as number;
   }
 
+  /** @internal */
   [kShare](): ShareRecord {
     const lock = lockRecord(this.#lock);
     return {

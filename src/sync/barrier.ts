@@ -5,6 +5,7 @@ import { describe, functionSpec } from '../task_function';
 import { compileSpecSync } from '../worker/compile';
 import { OWNER, Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync } from './waiting';
 
+/** Options of `new Barrier(parties, options)`. */
 export interface BarrierOptions {
   /** Run by one thread (the last to arrive) before the others are released.
    *  Travels to workers by source, like an inline task function. */
@@ -36,14 +37,17 @@ export class Barrier implements Shareable {
     this.#native = adoptNative<NativeBarrier>() ?? new native.NativeBarrier(parties);
   }
 
+  /** How many threads must arrive to pass. */
   get parties(): number {
     return this.#native.parties;
   }
 
+  /** How many threads wait now. */
   get nWaiting(): number {
     return this.#native.nWaiting;
   }
 
+  /** Whether the barrier is broken (aborted, reset during a wait, a wait timed out, or the action threw). */
   get broken(): boolean {
     return this.#native.broken;
   }
@@ -75,6 +79,7 @@ export class Barrier implements Shareable {
     return arrival.index;
   }
 
+  /** Blocks the thread until all parties arrived; returns this thread's index (0..parties-1), or throws `BrokenBarrierError`. */
   waitSync(timeout?: number): number {
     const parsed = blockingOptions(timeout ?? this.#timeout, 'Barrier.waitSync');
     const arrival = this.#arrive();
@@ -117,6 +122,7 @@ export class Barrier implements Shareable {
     return arrival.index;
   }
 
+  /** @internal */
   [kShare](): ShareRecord {
     return { kind: 'Barrier', ids: [this.#native.id], state: { action: this.#actionSpec, timeout: this.#timeout } };
   }

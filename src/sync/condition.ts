@@ -21,22 +21,27 @@ export class Condition implements Shareable {
     this.#lock = lock ?? new RLock();
   }
 
+  /** Takes the underlying lock without blocking the thread (see `Lock.acquire`). */
   acquire(options?: number | WaitOptions): Promise<boolean> {
     return this.#lock.acquire(options);
   }
 
+  /** Takes the underlying lock, blocking the thread (see `Lock.acquireSync`). */
   acquireSync(options?: number | BlockingOptions): boolean {
     return this.#lock.acquireSync(options);
   }
 
+  /** Releases the underlying lock. */
   release(): void {
     this.#lock.release();
   }
 
+  /** Runs `fn` holding the underlying lock. */
   withLock<R>(fn: () => R | Promise<R>): Promise<Awaited<R>> {
     return this.#lock.withLock(fn);
   }
 
+  /** Runs `fn` holding the underlying lock, blocking the thread to take it. */
   withLockSync<R>(fn: () => R): R {
     return this.#lock.withLockSync(fn);
   }
@@ -64,6 +69,7 @@ export class Condition implements Shareable {
     }
   }
 
+  /** Releases the lock, blocks until notified, takes the lock again; `false` if `timeout` (ms) passed first. */
   waitSync(timeout?: number): boolean {
     const parsed = blockingOptions(timeout, 'Condition.waitSync');
     this.#assertHeld('waitSync');
@@ -99,6 +105,7 @@ export class Condition implements Shareable {
     return result;
   }
 
+  /** Blocks (as `waitSync`) until `predicate()` is truthy; returns its last value. */
   waitForSync<T>(predicate: () => T, timeout?: number): T {
     const deadline = timeout === undefined ? undefined : performance.now() + timeout;
     let result = predicate();
@@ -119,6 +126,7 @@ export class Condition implements Shareable {
     deliverPendingWakes();
   }
 
+  /** Wakes every waiting thread. */
   notifyAll(): void {
     this.#assertHeld('notifyAll');
     this.#native.notifyAll();
@@ -141,6 +149,7 @@ export class Condition implements Shareable {
     if (this.#lock instanceof RLock) this.#lock.restore(held);
   }
 
+  /** @internal */
   [kShare](): ShareRecord {
     const lock = this.#lock[kShare]();
     return { kind: 'Condition', ids: [this.#native.id, ...lock.ids], state: lock };

@@ -6,15 +6,18 @@ import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, 
 export class Event implements Shareable {
   readonly #native: NativeEvent = adoptNative<NativeEvent>() ?? new native.NativeEvent();
 
+  /** Sets the flag, waking every waiter. */
   set(): void {
     this.#native.set();
     deliverPendingWakes();
   }
 
+  /** Clears the flag. */
   clear(): void {
     this.#native.clear();
   }
 
+  /** Whether the flag is set. */
   isSet(): boolean {
     return this.#native.isSet();
   }
@@ -33,11 +36,13 @@ export class Event implements Shareable {
     }
   }
 
+  /** Blocks the thread until the flag is set; `false` if `timeout` (ms) passed first. */
   waitSync(timeout?: number): boolean {
     const parsed = blockingOptions(timeout, 'Event.waitSync');
     return this.#native.isSet() || waitSync((ms) => this.#native.waitSlice(ms), parsed.timeout);
   }
 
+  /** @internal */
   [kShare](): ShareRecord {
     return { kind: 'Event', ids: [this.#native.id] };
   }

@@ -60,6 +60,7 @@ abstract class LockBase implements Shareable {
     }
   }
 
+  /** Whether any thread holds the lock now. */
   locked(): boolean {
     return Atomics.load(this.words, STATE) !== UNLOCKED;
   }
@@ -78,6 +79,7 @@ abstract class LockBase implements Shareable {
     }
   }
 
+  /** Runs `fn` holding the lock, blocking the thread to take it; releases it even if `fn` throws. */
   withLockSync<R>(fn: () => R): R {
     this.acquireSync();
     try {
@@ -90,6 +92,7 @@ abstract class LockBase implements Shareable {
 
 /** Python's `Lock`: not reentrant; any thread may release it. */
 export class Lock extends LockBase {
+  /** Takes the lock without blocking the thread; `false` if `timeout` (ms) passed first. `{ signal }` aborts the wait. */
   acquire(options?: number | WaitOptions): Promise<boolean> {
     try {
       return this.takeAsync(waitOptions(options, 'Lock.acquire'));
@@ -98,14 +101,17 @@ export class Lock extends LockBase {
     }
   }
 
+  /** Takes the lock, blocking the thread; `{ block: false }` tries once, a timeout (ms) gives up: `false` then. */
   acquireSync(options?: number | BlockingOptions): boolean {
     return this.take(options === undefined ? NO_OPTIONS : blockingOptions(options, 'Lock.acquireSync'));
   }
 
+  /** Releases the lock (any thread may release a `Lock`); releasing a free lock throws. */
   release(): void {
     this.put();
   }
 
+  /** @internal */
   [kShare](): ShareRecord {
     return { kind: 'Lock', ids: [this.native.id] };
   }
@@ -122,6 +128,7 @@ export class Lock extends LockBase {
  * owner with itself finds itself only if it wrote it.
  */
 export class RLock extends LockBase {
+  /** Takes the lock, or one more level of it if this thread holds it, without blocking the thread; `false` on timeout. */
   acquire(options?: number | WaitOptions): Promise<boolean> {
     try {
       const parsed = waitOptions(options, 'RLock.acquire');
@@ -132,12 +139,14 @@ export class RLock extends LockBase {
     }
   }
 
+  /** Takes the lock, or one more level of it if this thread holds it, blocking the thread; `false` on timeout. */
   acquireSync(options?: number | BlockingOptions): boolean {
     const parsed = options === undefined ? NO_OPTIONS : blockingOptions(options, 'RLock.acquireSync');
     if (this.reenter()) return true;
     return this.take(parsed) && this.own();
   }
 
+  /** Releases one level; only the owning thread may release. */
   release(): void {
     if (this.words[RLOCK_OWNER] !== OWNER) {
       throw new Error('cannot release an RLock this thread does not own: release it where it was acquired');
@@ -179,6 +188,7 @@ export class RLock extends LockBase {
     return true;
   }
 
+  /** @internal */
   [kShare](): ShareRecord {
     return { kind: 'RLock', ids: [this.native.id] };
   }

@@ -23,6 +23,7 @@ export class Semaphore implements Shareable {
     return undefined;
   }
 
+  /** Takes one unit without blocking the thread; `false` if `timeout` (ms) passed first. `{ signal }` aborts the wait. */
   acquire(options?: number | WaitOptions): Promise<boolean> {
     try {
       const parsed = waitOptions(options, `${this.constructor.name}.acquire`);
@@ -40,6 +41,7 @@ export class Semaphore implements Shareable {
     }
   }
 
+  /** Takes one unit, blocking the thread; `{ block: false }` tries once, a timeout (ms) gives up: `false` then. */
   acquireSync(options?: number | BlockingOptions): boolean {
     const { block, timeout } = blockingOptions(options, `${this.constructor.name}.acquireSync`);
     if (this.native.tryAcquire()) return true;
@@ -47,6 +49,7 @@ export class Semaphore implements Shareable {
     return waitSync((ms) => this.native.acquireSlice(ms), timeout);
   }
 
+  /** Gives back `n` units, waking as many waiters. */
   release(n = 1): void {
     if (!this.native.release(count(n, `${this.constructor.name}.release(n)`, 1))) {
       throw new Error(`${this.constructor.name} released too many times: its value would exceed its initial value`);
@@ -54,10 +57,12 @@ export class Semaphore implements Shareable {
     deliverPendingWakes();
   }
 
+  /** The units available now. */
   getValue(): number {
     return this.native.value;
   }
 
+  /** @internal */
   [kShare](): ShareRecord {
     return { kind: this.constructor.name, ids: [this.native.id] };
   }

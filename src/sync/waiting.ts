@@ -14,13 +14,19 @@ export const enum Outcome {
   Broken = 2,
 }
 
+/** How an async wait ends early: at `timeout` (ms), or when `signal` aborts. */
 export interface WaitOptions {
+  /** Milliseconds to wait at most; none: wait until done. */
   timeout?: number;
+  /** Aborting it rejects the wait with the signal's reason. */
   signal?: AbortSignal;
 }
 
+/** How a blocking (`*Sync`) wait behaves, as Python's `block`/`timeout`. */
 export interface BlockingOptions {
+  /** `false`: try once, never wait. */
   block?: boolean;
+  /** Milliseconds to wait at most; none: wait until done. */
   timeout?: number;
 }
 
