@@ -14,7 +14,10 @@ export const LABELS = {
   python: 'Python Pool',
 };
 // A scenario may run its own list of libraries (`libs`) and name them its own way (`labels`);
-// `python` names its script in bench/python/ when that is not the scenario's id.
+// `file` names its module in scenarios/ and `python` its script in python/ when that is
+// not the scenario's id; `context: 'process'` runs the pools (and Process) as child
+// processes: multiproc's process context, tinypool's `runtime: 'child_process'`,
+// workerpool's `workerType: 'process'`, a bare `spawn(node)` for the `workers` baseline.
 export const labelOf = (sc, lib) => sc.labels?.[lib] ?? LABELS[lib];
 
 export const RUNS = 5; // timed runs per library; the median is reported
@@ -47,10 +50,11 @@ export const SCENARIOS = [
   },
   {
     id: 'fib',
-    title: '16 × fib(27) on 2 workers: speedup over a serial loop',
+    title: '16 × fib(32) on 2 workers: speedup over a serial loop',
     unit: '× serial',
     higherIsBetter: true,
-    note: 'map where the library has one, else all 16 tasks submitted at once; serial loop runs the same function in the same process, alternating with the parallel runs.',
+    runs: { python: 3 }, // ~9 s a round
+    note: 'map where the library has one, else all 16 tasks submitted at once; serial loop runs the same function in the same process, alternating with the parallel runs (~0.5 s serial in JS, ~6 s in Python).',
     targets: [{ absolute: 1.8, text: '≥ 1.8× speedup' }],
   },
   {
@@ -141,5 +145,69 @@ export const SCENARIOS = [
     runs: { multiproc: 15, workers: 15, python: 15 },
     note: "multiproc: `const p = new Process({ target: () => {} }); p.start(); await p.join()` (thread context). bare Worker: `new Worker(emptyFile)` until its `exit` event. Python: `Process(target=f).start(); p.join()` (fork). Library already loaded, one at a time.",
     targets: [{ ref: ['workers'], factor: 1.2, text: '≤ 1.2× a bare Worker' }],
+  },
+  // The process context: the same scenarios with every worker a child process.
+  {
+    id: 'map-process',
+    file: 'map',
+    python: 'map',
+    context: 'process',
+    title: 'Process context: map(x => x*x) over 1M ints, default chunksize',
+    unit: 'items/s',
+    higherIsBetter: true,
+    libs: ['multiproc', 'python'],
+    labels: { multiproc: 'multiproc (process)', python: 'Python Pool (processes)' },
+    note: "multiproc: `new Pool({ processes: 2, context: 'process' }).map`. The peers with processes (tinypool, workerpool) have no map API.",
+    targets: [{ ref: ['python'], factor: 2, text: '≥ 2× Python Pool(2).map' }],
+  },
+  {
+    id: 'tiny-process',
+    file: 'tiny',
+    context: 'process',
+    title: 'Process context: 100k tiny tasks (apply x => x*x, all in flight)',
+    unit: 'tasks/s',
+    higherIsBetter: true,
+    libs: ['multiproc', 'tinypool', 'workerpool'],
+    labels: { multiproc: 'multiproc (process)', tinypool: "tinypool (child_process)", workerpool: "workerpool (process)" },
+    runs: { tinypool: 3, workerpool: 3 }, // one IPC message per task: ~10 s a run
+    note: "2 child processes each: multiproc `context: 'process'`, tinypool `runtime: 'child_process'`, workerpool `workerType: 'process'`.",
+    targets: [{ ref: ['tinypool', 'workerpool'], factor: 5, text: '≥ 5× the best of tinypool and workerpool (processes)' }],
+  },
+  {
+    id: 'fib-process',
+    file: 'fib',
+    context: 'process',
+    title: 'Process context: 16 × fib(32) on 2 workers, speedup over a serial loop',
+    unit: '× serial',
+    higherIsBetter: true,
+    libs: ['multiproc', 'tinypool', 'workerpool'],
+    labels: { multiproc: 'multiproc (process)', tinypool: "tinypool (child_process)", workerpool: "workerpool (process)" },
+    note: 'As the fib scenario, with child processes (Python Pool is processes: see the fib scenario).',
+    targets: [{ absolute: 1.8, text: '≥ 1.8× speedup' }],
+  },
+  {
+    id: 'process-spawn',
+    file: 'process',
+    python: 'process',
+    context: 'process',
+    title: "Empty Process, process context: start() to join()",
+    unit: 'ms',
+    higherIsBetter: false,
+    libs: ['multiproc', 'workers', 'python'],
+    labels: { multiproc: 'multiproc (process)', workers: 'bare spawn', python: 'Python Process' },
+    runs: { multiproc: 15, workers: 15, python: 15 },
+    note: "multiproc: `const p = new Process({ target: () => {}, context: 'process' }); p.start(); await p.join()`. bare spawn: `child_process.spawn(node, ['-e', ''])` until its `exit` event. Python: `Process(target=f).start(); p.join()` (fork, the Linux default). Library already loaded, one at a time.",
+    targets: [{ ref: ['workers'], factor: 1.2, text: '≤ 1.2× a bare spawn' }],
+  },
+  {
+    id: 'rss-process',
+    context: 'process',
+    title: 'RSS per process-context worker (2-worker pool, warmed)',
+    unit: 'MiB',
+    higherIsBetter: false,
+    libs: ['multiproc', 'tinypool', 'workerpool', 'workers'],
+    labels: { multiproc: 'multiproc (process)', tinypool: "tinypool (child_process)", workerpool: "workerpool (process)", workers: 'bare node -e' },
+    note: "Each child process's VmRSS, averaged over the pool's 2 children, after the rss scenario's warm-up; bare node -e: an idle `node -e` child that has started. Linux (/proc) only.",
+    targets: [{ ref: ['workers'], factor: 1.3, text: '≤ 1.3× a bare node -e child' }],
   },
 ];

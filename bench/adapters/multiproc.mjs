@@ -12,12 +12,13 @@ const TASKS = {
   },
   // `require` here is the worker's own (the contract makes it available to inline tasks).
   threadId: () => require('node:worker_threads').threadId,
+  pid: () => process.pid,
 };
 
 export const hasMap = true;
 
-export function create(n) {
-  return new Pool(n);
+export function create(n, context = 'thread') {
+  return new Pool({ processes: n, context });
 }
 
 export function apply(pool, task, arg) {
@@ -168,9 +169,9 @@ export function queueBytes(pool) {
 }
 
 // Start-to-join of an empty Process.
-export async function emptyProcess() {
+export async function emptyProcess(context = 'thread') {
   const t0 = performance.now();
-  const p = new Process({ target: () => {} });
+  const p = new Process({ target: () => {}, context });
   p.start();
   await p.join();
   const ms = performance.now() - t0;

@@ -1,4 +1,4 @@
-// workerpool on worker threads, capped at n workers.
+// workerpool on worker threads (or child processes, workerType 'process'), capped at n workers.
 import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
 
@@ -6,8 +6,8 @@ const file = fileURLToPath(new URL('../peers/workerpool.mjs', import.meta.url));
 
 export const hasMap = false;
 
-export function create(n) {
-  return workerpool.pool(file, { maxWorkers: n, workerType: 'thread' });
+export function create(n, context = 'thread') {
+  return workerpool.pool(file, { maxWorkers: n, workerType: context === 'process' ? 'process' : 'thread' });
 }
 
 export function apply(pool, task, arg) {

@@ -1,6 +1,10 @@
-// No library: plain worker_threads, the baselines of the transfer scenarios. `queue`: a
-// one-way MessagePort stream between two plain workers (peers/messageport.mjs); `process`:
-// a bare `new Worker(emptyFile)` until its `exit` event (peers/empty.mjs).
+// No library: plain worker_threads and child processes, the baselines of the transfer and
+// process scenarios. `queue`: a one-way MessagePort stream between two plain workers
+// (peers/messageport.mjs); `process`: a bare `new Worker(emptyFile)` (peers/empty.mjs), or
+// in the process context a bare `spawn(node, ['-e', ''])`, until its `exit` event;
+// `rss-process`: idle bare `node -e` children.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { ask, terminateAll } from '../lib/workers.mjs';
 
@@ -34,11 +38,21 @@ export function queueStream([producer, consumer]) {
   };
 }
 
-export function emptyProcess() {
+export function emptyProcess(context = 'thread') {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const w = new Worker(emptyFile);
+    const w = context === 'process' ? spawn(process.execPath, ['-e', '']) : new Worker(emptyFile);
     w.on('error', reject);
-    w.on('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`bare Worker: exit code ${code}`))));
+    w.on('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`bare ${context === 'process' ? 'spawn' : 'Worker'}: exit code ${code}`))));
   });
+}
+
+// n idle `node -e` children, each started (it has written to its stdout).
+export async function bareChildren(n) {
+  const children = Array.from({ length: n }, () => spawn(process.execPath, ['-e', "process.stdout.write('up'); setInterval(() => {}, 1 << 30)"], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  await Promise.all(children.map((child) => once(child.stdout, 'data')));
+  return {
+    pids: children.map((child) => child.pid),
+    close: () => Promise.all(children.map((child) => (child.kill('SIGKILL'), once(child, 'exit')))),
+  };
 }

@@ -15,3 +15,9 @@ export function fib(n) {
 export function threadId() {
   return tid;
 }
+
+// Tells the caller which process ran the task (process-context scenarios: every
+// child's threadId is 0).
+export function pid() {
+  return process.pid;
+}

@@ -1,16 +1,16 @@
-// 16 x fib(27) on 2 workers vs the same 16 calls in a serial loop in this process:
+// 16 x fib(32) on 2 workers vs the same 16 calls in a serial loop in this process:
 // how much of 2 cores a CPU-bound batch actually gets.
 import { fib } from '../lib/tasks.mjs';
 import { median } from '../lib/stats.mjs';
 
 export const COUNT = 16;
-export const FIB_N = 27;
+export const FIB_N = 32;
 
 function serial() {
   const t0 = performance.now();
   let sum = 0;
   for (let i = 0; i < COUNT; i++) sum += fib(FIB_N);
-  if (sum !== COUNT * 196418) throw new Error('fib: wrong serial result');
+  if (sum !== COUNT * 2178309) throw new Error('fib: wrong serial result');
   return performance.now() - t0;
 }
 
@@ -22,7 +22,7 @@ async function parallel(lib, pool) {
     ? await lib.map(pool, 'fib', xs)
     : await Promise.all(xs.map((x) => lib.apply(pool, 'fib', x)));
   const dt = performance.now() - t0;
-  if (out.length !== COUNT || out.some((v) => v !== 196418)) throw new Error('fib: wrong result');
+  if (out.length !== COUNT || out.some((v) => v !== 2178309)) throw new Error('fib: wrong result');
   return dt;
 }
 
