@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 
 /**
  * Framed messages over a process-context child's extra pipe (fd 3): each frame
@@ -78,6 +78,11 @@ export class Channel {
   }
 }
 
+/** In a process-context child: the channel to its parent (fd 3). Here, not
+ *  in spawn.ts, so a child loads none of the spawning side. */
+export function parentChannel(onFrame: (type: number, body: Buffer) => void): Channel {
+  return new Channel(new Socket({ fd: 3, readable: true, writable: true }), onFrame);
+}
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 

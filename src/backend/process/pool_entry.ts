@@ -2,12 +2,14 @@
 // jobs on fd 3 from its pool (see child_set.ts), runs them, and reports back.
 import { deserialize, serialize } from 'node:v8';
 import { native } from '../../native';
+// Loaded first thing: it takes this child's identity out of the environment
+// before a task can see it.
+import '../../process_info';
 import { toErrorRecord } from '../../transfer/remote_error';
 import { loadFunction } from '../../worker/compile';
 import { runJob, type AnyFunction, type JobToRun } from '../../worker/run_job';
 import { flushStdio } from '../../worker/stdio';
-import { writeFrameSync } from './channel';
-import { parentChannel } from './spawn';
+import { parentChannel, writeFrameSync } from './channel';
 import { JOB_HEADER, RESULT_HEADER, ToChild, ToParent, type PoolChildStart } from './pool_wire';
 
 const CHANNEL_FD = 3;

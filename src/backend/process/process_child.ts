@@ -7,12 +7,10 @@ import { native } from '../../native';
 import type { WorkerIdentity } from '../../process_info';
 import type { ChildStart, StartedChild } from '../../process/started';
 import { whileBlocked } from '../../worker/stdio';
+import { START_FRAME } from './process_wire';
 import { exitCodeOf, spawnChild, type ChildOptions } from './spawn';
 
 const ENTRY = join(__dirname, 'process_entry.js');
-
-/** Channel frame carrying the v8-serialized ChildStart. */
-export const START_FRAME = 1;
 
 /** Windows has no way yet to read an exit status without reaping (see crates/core). */
 const CAN_PEEK = process.platform !== 'win32';

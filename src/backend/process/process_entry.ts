@@ -9,8 +9,8 @@ import { activeChildren } from '../../process/registry';
 import type { ChildStart } from '../../process/started';
 import { loadFunction } from '../../worker/compile';
 import { flushStdio } from '../../worker/stdio';
-import { START_FRAME } from './process_child';
-import { parentChannel } from './spawn';
+import { START_FRAME } from './process_wire';
+import { parentChannel } from './channel';
 
 // No orphans: this process ends with its parent, however the parent ends.
 native.dieWithParent(parentProcess()!.pid);

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
+import { addonForChildren } from '../../native';
 import { CHILD_IDENTITY_ENV, type WorkerIdentity } from '../../process_info';
 import { describe } from '../../task_function';
 import { Channel } from './channel';
@@ -83,16 +84,11 @@ export function spawnChild(entry: string, identity: WorkerIdentity, options: Chi
   const execArgv = [...(options.execArgv ?? inheritedExecArgv()), ...heapFlags(options.resourceLimits)];
   const child = spawn(process.execPath, [...execArgv, entry], {
     cwd: options.cwd,
-    env: { ...(options.env ?? process.env), [CHILD_IDENTITY_ENV]: JSON.stringify(identity) },
+    env: { ...(options.env ?? process.env), [CHILD_IDENTITY_ENV]: JSON.stringify(identity), ...addonForChildren },
     stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
   });
   const socket = child.stdio[3] as Socket;
   return { child, channel: new Channel(socket, onFrame) };
-}
-
-/** In a process-context child: the channel to its parent (fd 3). */
-export function parentChannel(onFrame: (type: number, body: Buffer) => void): Channel {
-  return new Channel(new Socket({ fd: 3, readable: true, writable: true }), onFrame);
 }
 
 /** Python's exit code for a child's end: n, or -N for death by signal N. */
