@@ -11,24 +11,38 @@ export class Channel {
   readonly socket: Socket;
   #pending: Buffer[] = [];
   #flushScheduled = false;
-  #buffered: Buffer = Buffer.alloc(0);
+  /** The chunks of a frame not yet complete, and how many bytes it needs (at least a header's). */
+  #partial: Buffer[] = [];
+  #partialLength = 0;
+  #needed = 0;
 
   constructor(socket: Socket, onFrame: (type: number, body: Buffer) => void) {
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => {
-      let data = this.#buffered.length === 0 ? chunk : Buffer.concat([this.#buffered, chunk]);
+      // A big frame comes in many chunks: joined once, when all are in.
+      if (this.#partial.length > 0) {
+        this.#partial.push(chunk);
+        this.#partialLength += chunk.length;
+        if (this.#partialLength < this.#needed) return;
+        chunk = Buffer.concat(this.#partial, this.#partialLength);
+        this.#partial = [];
+        this.#partialLength = 0;
+      }
       let at = 0;
-      while (data.length - at >= 5) {
-        const length = data.readUInt32LE(at);
-        if (data.length - at - 4 < length) break;
-        const type = data[at + 4];
-        const body = data.subarray(at + 5, at + 4 + length);
+      while (chunk.length - at >= 5) {
+        const length = chunk.readUInt32LE(at);
+        if (chunk.length - at - 4 < length) break;
+        const type = chunk[at + 4];
+        const body = chunk.subarray(at + 5, at + 4 + length);
         at += 4 + length;
         onFrame(type, body);
       }
-      data = data.subarray(at);
-      // Keep a partial frame only: a copy, so the chunk it came in can be freed.
-      this.#buffered = data.length === 0 ? Buffer.alloc(0) : Buffer.from(data);
+      if (at < chunk.length) {
+        const rest = chunk.subarray(at);
+        this.#partial.push(rest);
+        this.#partialLength = rest.length;
+        this.#needed = rest.length >= 4 ? 4 + rest.readUInt32LE(0) : 5;
+      }
     });
     // The other side went away: its 'exit' (or the parent's end) says why.
     socket.on('error', () => {});
