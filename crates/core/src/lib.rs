@@ -9,6 +9,7 @@
 pub mod child_process;
 mod handles;
 pub mod manager;
+pub mod os;
 pub mod pipe;
 pub mod queue;
 mod shared_memory;
