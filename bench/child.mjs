@@ -1,6 +1,6 @@
 // Runs one scenario for one JS library in this fresh process and prints one
 // `RESULT {json}` line for the orchestrator (libraries may log to stdout too).
-// usage: node --expose-gc bench/child.mjs <scenario id> <library> <runs> <warmup>
+// usage: node [--expose-gc] bench/child.mjs <scenario id> <library> <runs> <warmup>
 import { SCENARIOS } from './config.mjs';
 
 const [scenario, libName, runs = '5', warmup = '1'] = process.argv.slice(2);

@@ -71,6 +71,7 @@ export const SCENARIOS = [
     unit: 'MiB',
     higherIsBetter: false,
     freshPerRun: true, // freed pool memory is not returned: one fresh process per run
+    gc: true, // runs node with --expose-gc, to measure RSS after collecting
     note: 'JS: (RSS with the warmed pool − RSS before creating it) / 2, after gc, in one fresh process per run. Python workers are processes: each worker\'s PSS instead.',
     targets: [{ ref: ['piscina'], factor: 1, text: '≤ piscina' }],
   },

@@ -27,7 +27,10 @@ const libsOf = (sc) =>
 async function measure(sc, lib) {
   const n = sc.runs?.[lib] ?? runs;
   const cmd = lib === 'python' ? 'python3' : process.execPath;
-  const script = lib === 'python' ? [`bench/python/${sc.python ?? sc.id}.py`] : ['--expose-gc', 'bench/child.mjs', sc.id, lib];
+  // --expose-gc only where a scenario collects garbage: process-context children inherit
+  // the parent's Node flags, which would slow their start against a bare baseline.
+  const flags = sc.gc ? ['--expose-gc'] : [];
+  const script = lib === 'python' ? [`bench/python/${sc.python ?? sc.id}.py`] : [...flags, 'bench/child.mjs', sc.id, lib];
   const opts = { cwd: root, timeout: CHILD_TIMEOUT_MS };
   if (!sc.freshPerRun) return runChild(cmd, [...script, String(n), String(WARMUP)], opts);
   const values = [];
