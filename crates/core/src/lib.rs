@@ -6,6 +6,7 @@
 //! in the worker's start-up data; that same mechanism carries the shared objects
 //! (queues, locks, values) passed to tasks as live handles.
 
+pub mod bulk;
 pub mod child_process;
 mod handles;
 pub mod manager;

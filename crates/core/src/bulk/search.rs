@@ -1,0 +1,15 @@
+//! The first index of a value; the parallel search stops the chunks past a
+//! match.
+
+use rayon::prelude::*;
+
+use super::element::Element;
+use super::CHUNK;
+
+pub fn index_of<T: Element>(cells: &[T::Cell], value: T, parallel: bool) -> Option<usize> {
+  if parallel {
+    cells.par_iter().with_min_len(CHUNK).position_first(|c| T::load(c) == value)
+  } else {
+    cells.iter().position(|c| T::load(c) == value)
+  }
+}
