@@ -18,4 +18,4 @@ export type { ContextKind } from './src/backend/kind';
 export { wait, type Waitable } from './src/queues/wait';
 export type { WaitOptions as SyncWaitOptions, BlockingOptions } from './src/sync/waiting';
 export type { LockOption } from './src/shared_memory/value';
-export type { TypecodeName, NumberTypecode, ValueOf } from './src/shared_memory/typecodes';
+export type { TypecodeName, NumberTypecode, ValueOf, SumOf } from './src/shared_memory/typecodes';

@@ -2,7 +2,8 @@ import { native, type NativeSharedMemory } from '../native';
 import { adopting, kShare, registerShareable, revive, type Shareable, type ShareRecord } from '../shared/handles';
 import { Lock, RLock } from '../sync/lock';
 import { describe } from '../task_function';
-import { fromStored, toStored, typecode, type NumberTypecode, type Typecode, type TypecodeName, type ValueOf } from './typecodes';
+import { bulkAsync, bulkSync, relativeIndex, type BulkCall } from './bulk';
+import { fromStored, toStored, typecode, type NumberTypecode, type SumOf, type Typecode, type TypecodeName, type ValueOf } from './typecodes';
 import { lockRecord, missingLock, resolveLock, sharedCells, type LockOption } from './value';
 
 type Cells = InstanceType<Typecode['Array']>;
@@ -76,6 +77,102 @@ export class SharedArray<C extends TypecodeName = NumberTypecode> implements Sha
   getLock(): Lock | RLock {
     if (!this.#lock) throw missingLock('Array');
     return this.#lock;
+  }
+
+  // Bulk operations (docs/sync.md, "Bulk operations"): native, on a thread
+  // pool above a size threshold, holding the lock if the array has one.
+
+  /** Sorts the items in place, ascending, as `view.sort()` does (NaN last, -0 before +0); resolves to this array. Does not block the thread. */
+  async sort(): Promise<this> {
+    await bulkAsync(this.#memory, this.#type, this.#lock, { op: 'sort' });
+    return this;
+  }
+
+  /** `sort()`, blocking the thread until done (for worker code). */
+  sortSync(): this {
+    bulkSync(this.#memory, this.#type, this.#lock, { op: 'sort' });
+    return this;
+  }
+
+  /** The items added up: exact for integers (a bigint for 32- and 64-bit codes), in a fixed block order for floats (see docs/sync.md). */
+  async sum(): Promise<SumOf<C>> {
+    return this.#total(await bulkAsync(this.#memory, this.#type, this.#lock, { op: 'sum' }));
+  }
+
+  /** `sum()`, blocking the thread. */
+  sumSync(): SumOf<C> {
+    return this.#total(bulkSync(this.#memory, this.#type, this.#lock, { op: 'sum' }));
+  }
+
+  /** The smallest item, as `Math.min` (NaN if any item is NaN, -0 below +0); an empty array rejects with a RangeError. */
+  async min(): Promise<ValueOf<C>> {
+    return this.#item(await bulkAsync(this.#memory, this.#type, this.#lock, this.#extreme('min')));
+  }
+
+  /** `min()`, blocking the thread. */
+  minSync(): ValueOf<C> {
+    return this.#item(bulkSync(this.#memory, this.#type, this.#lock, this.#extreme('minSync')));
+  }
+
+  /** The largest item, as `Math.max`; an empty array rejects with a RangeError. */
+  async max(): Promise<ValueOf<C>> {
+    return this.#item(await bulkAsync(this.#memory, this.#type, this.#lock, this.#extreme('max')));
+  }
+
+  /** `max()`, blocking the thread. */
+  maxSync(): ValueOf<C> {
+    return this.#item(bulkSync(this.#memory, this.#type, this.#lock, this.#extreme('maxSync')));
+  }
+
+  /** Writes `value` to items `start` to `end` (exclusive), as `view.fill` (negative indexes count from the end); the value is checked as `set` checks it. Resolves to this array. */
+  async fill(value: ValueOf<C>, start?: number, end?: number): Promise<this> {
+    await bulkAsync(this.#memory, this.#type, this.#lock, this.#fill('fill', value, start, end));
+    return this;
+  }
+
+  /** `fill()`, blocking the thread. */
+  fillSync(value: ValueOf<C>, start?: number, end?: number): this {
+    bulkSync(this.#memory, this.#type, this.#lock, this.#fill('fillSync', value, start, end));
+    return this;
+  }
+
+  /** The first index at or after `fromIndex` whose item is `=== value`, or -1, as `view.indexOf`; the value is checked as `set` checks it. */
+  async indexOf(value: ValueOf<C>, fromIndex?: number): Promise<number> {
+    return (await bulkAsync(this.#memory, this.#type, this.#lock, this.#search('indexOf', value, fromIndex))) as number;
+  }
+
+  /** `indexOf()`, blocking the thread. */
+  indexOfSync(value: ValueOf<C>, fromIndex?: number): number {
+    return bulkSync(this.#memory, this.#type, this.#lock, this.#search('indexOfSync', value, fromIndex)) as number;
+  }
+
+  #extreme(method: 'min' | 'max' | 'minSync' | 'maxSync'): BulkCall {
+    if (this.length === 0) {
+      throw new RangeError(`${this.constructor.name}.${method}(): the array is empty, so it has no ${method.startsWith('min') ? 'minimum' : 'maximum'} (Python's min()/max() raise ValueError here)`);
+    }
+    return { op: method.startsWith('min') ? 'min' : 'max' };
+  }
+
+  #fill(method: string, value: unknown, start: unknown, end: unknown): BulkCall {
+    const where = `${this.constructor.name}.${method}`;
+    const from = relativeIndex(start, this.length, 0, where, 'start');
+    const to = relativeIndex(end, this.length, this.length, where, 'end');
+    return { op: 'fill', value: toStored(this.#type, value, `${where}(value)`), start: from, end: Math.max(from, to) };
+  }
+
+  #search(method: string, value: unknown, fromIndex: unknown): BulkCall {
+    const where = `${this.constructor.name}.${method}`;
+    return { op: 'indexOf', value: toStored(this.#type, value, `${where}(value)`), start: relativeIndex(fromIndex, this.length, 0, where, 'fromIndex') };
+  }
+
+  /** The native sum (a bigint for integers) as SumOf<C>. */
+  #total(sum: unknown): SumOf<C> {
+    return (this.#type.bigSum ? sum : Number(sum)) as SumOf<C>;
+  }
+
+  /** A native min/max (a bigint for integers) as the item it is. */
+  #item(item: unknown): ValueOf<C> {
+    return (this.#type.bigint ? item : fromStored(this.#type, Number(item))) as ValueOf<C>;
   }
 
   /** Python's indexing: -length..length-1. */

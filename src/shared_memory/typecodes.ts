@@ -6,6 +6,13 @@ export type TypecodeName = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' |
 export type NumberTypecode = Exclude<TypecodeName, 'l' | 'L' | 'q' | 'Q' | 'c'>;
 /** The JavaScript type of a typecode's values: bigint for `l L q Q`, a one-character string for `c`, else number. */
 export type ValueOf<C extends TypecodeName> = C extends 'l' | 'L' | 'q' | 'Q' ? bigint : C extends 'c' ? string : number;
+/**
+ * What `SharedArray.sum()` gives for a typecode: exact for integers, so a
+ * bigint for the 32- and 64-bit codes (a sum of 32-bit values passes 2^53, a
+ * double's exact range, from 2M elements on), a number for the others (`c`:
+ * the sum of the bytes) and for floats.
+ */
+export type SumOf<C extends TypecodeName> = C extends 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' ? bigint : number;
 
 /** How each typecode is stored and checked. */
 export interface Typecode {
@@ -18,17 +25,25 @@ export interface Typecode {
   bigint: boolean;
   /** 'c': one byte, read and written as a one-character string. */
   char: boolean;
+  /** The element type the native bulk operations see (crates/node/src/bulk.rs). */
+  element: 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64' | 'f32' | 'f64';
+  /** Whether `sum()` gives a bigint (see SumOf). */
+  bigSum: boolean;
   min?: number | bigint;
   max?: number | bigint;
 }
 
 const int = (code: string, Array: Typecode['Array'], bits: number, signed: boolean): Typecode => ({
   code, Array, integer: true, bigint: false, char: false,
+  element: `${signed ? 'i' : 'u'}${bits}` as Typecode['element'], bigSum: bits === 32,
   min: signed ? -(2 ** (bits - 1)) : 0, max: signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1,
 });
 const big = (code: string, Array: Typecode['Array'], signed: boolean): Typecode => ({
-  code, Array, integer: true, bigint: true, char: false,
+  code, Array, integer: true, bigint: true, char: false, element: signed ? 'i64' : 'u64', bigSum: true,
   min: signed ? -(2n ** 63n) : 0n, max: signed ? 2n ** 63n - 1n : 2n ** 64n - 1n,
+});
+const float = (code: string, Array: Typecode['Array'], bits: 32 | 64): Typecode => ({
+  code, Array, integer: false, bigint: false, char: false, element: `f${bits}`, bigSum: false,
 });
 
 const TYPECODES: Record<string, Typecode> = {
@@ -42,9 +57,9 @@ const TYPECODES: Record<string, Typecode> = {
   L: big('L', BigUint64Array, false),
   q: big('q', BigInt64Array, true),
   Q: big('Q', BigUint64Array, false),
-  f: { code: 'f', Array: Float32Array, integer: false, bigint: false, char: false },
-  d: { code: 'd', Array: Float64Array, integer: false, bigint: false, char: false },
-  c: { code: 'c', Array: Uint8Array, integer: false, bigint: false, char: true },
+  f: float('f', Float32Array, 32),
+  d: float('d', Float64Array, 64),
+  c: { code: 'c', Array: Uint8Array, integer: false, bigint: false, char: true, element: 'u8', bigSum: false },
 };
 
 export function typecode(code: unknown, where: string): Typecode {

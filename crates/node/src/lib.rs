@@ -2,6 +2,7 @@
 //! core's types, nothing more. One file per exported native class.
 
 mod barrier;
+mod bulk;
 mod child_process;
 mod condition;
 mod event;

@@ -7,6 +7,8 @@
 mod element;
 mod extreme;
 mod fill;
+#[cfg(all(test, not(loom)))]
+mod measure;
 mod pool;
 mod search;
 mod sort;
@@ -70,13 +72,14 @@ pub enum Op {
 }
 
 impl Op {
-  /// Fewer elements than this run inline on the calling thread; measured
-  /// (see bench/scenarios/bulk.mjs) as where the pool starts to win.
+  /// Fewer elements than this run inline on the calling thread, where the
+  /// pool did not win (measured on 2 cores by `measure.rs`): a sort from
+  /// ~2^17 elements on (1.4x at 2^20 and beyond); the others are bound by
+  /// memory bandwidth more than by a core, and gain little before 2^20.
   fn parallel_from(&self) -> usize {
     match self {
-      Self::Sort => 1 << 15,
-      Self::Sum | Self::Min | Self::Max | Self::IndexOf { .. } => 1 << 18,
-      Self::Fill { .. } => 1 << 18,
+      Self::Sort => 1 << 17,
+      Self::Sum | Self::Min | Self::Max | Self::Fill { .. } | Self::IndexOf { .. } => 1 << 20,
     }
   }
 
@@ -269,7 +272,7 @@ mod tests {
     elements.cells::<T>().iter().map(T::load).collect()
   }
 
-  /// Sizes below and above every threshold, the parallel path forced too.
+  /// Empty, one, one chunk, many chunks; each run on both paths.
   const SIZES: [usize; 4] = [0, 1, 1000, 300_000];
 
   fn both_paths(elements: &Elements, op: &Op) -> [Result<Outcome, BulkError>; 2] {

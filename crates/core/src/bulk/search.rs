@@ -8,7 +8,10 @@ use super::CHUNK;
 
 pub fn index_of<T: Element>(cells: &[T::Cell], value: T, parallel: bool) -> Option<usize> {
   if parallel {
-    cells.par_iter().with_min_len(CHUNK).position_first(|c| T::load(c) == value)
+    cells
+      .par_chunks(CHUNK)
+      .enumerate()
+      .find_map_first(|(i, chunk)| chunk.iter().position(|c| T::load(c) == value).map(|at| i * CHUNK + at))
   } else {
     cells.iter().position(|c| T::load(c) == value)
   }
