@@ -147,6 +147,16 @@ export const SCENARIOS = [
     note: "multiproc: `const p = new Process({ target: () => {} }); p.start(); await p.join()` (thread context). bare Worker: `new Worker(emptyFile)` until its `exit` event. Python: `Process(target=f).start(); p.join()` (fork). Library already loaded, one at a time.",
     targets: [{ ref: ['workers'], factor: 1.2, text: '≤ 1.2× a bare Worker' }],
   },
+  {
+    id: 'bulk-sort',
+    title: "SharedArray('d', 1e7).sort() vs view.sort() in JS",
+    unit: 'elements/s',
+    higherIsBetter: true,
+    libs: ['multiproc', 'view'],
+    labels: { view: 'view.sort()' },
+    note: "multiproc: `await a.sort()` on `new SharedArray('d', 1e7)` (native, on its rayon pool of one thread per core, holding the array's lock). view.sort(): `a.view.sort()` on the same array, V8's TypedArray sort. Every run sorts the same 10M seeded random doubles, copied in untimed, and checks the order afterwards. The sweep of every bulk operation at 1e4, 1e6 and 1e8 elements is `npm run bench:bulk`.",
+    targets: [{ ref: ['view'], factor: 1.5, text: '≥ 1.5× view.sort()' }],
+  },
   // The process context: the same scenarios with every worker a child process.
   {
     id: 'map-process',

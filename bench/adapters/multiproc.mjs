@@ -1,7 +1,7 @@
 // multiproc through its public API, loaded the way a CommonJS user would (require('multiproc')).
 import { createRequire } from 'node:module';
 
-const { Pool, Value, RawValue, Lock, Queue, Manager, Process } = createRequire(import.meta.url)('../..');
+const { Pool, Value, RawValue, Lock, Queue, Manager, Process, SharedArray } = createRequire(import.meta.url)('../..');
 
 // Inline task functions, shipped by source text. Same bodies as lib/tasks.mjs; kept as
 // constants so each distinct source is compiled once per worker, as a user's lambda would be.
@@ -177,4 +177,19 @@ export async function emptyProcess(context = 'thread') {
   const ms = performance.now() - t0;
   if (p.exitCode !== 0) throw new Error(`process: exit code ${p.exitCode}, not 0`);
   return ms;
+}
+
+// Bulk scenarios: a SharedArray's own operations, in their Promise forms (as main-thread
+// code calls them), with the array's default lock.
+export function bulkArray(code, n) {
+  const a = new SharedArray(code, n);
+  return {
+    view: a.view,
+    sort: () => a.sort(),
+    sum: () => a.sum(),
+    min: () => a.min(),
+    max: () => a.max(),
+    fill: (x) => a.fill(x),
+    indexOf: (x) => a.indexOf(x),
+  };
 }
