@@ -85,12 +85,29 @@ const zeros: number[] = new RawArray('d', 3).toArray();
 // @ts-expect-error: not a typecode
 new RawArray('x', 3);
 
+// Bulk operations: values and results follow the typecode (sum: see SumOf).
+const bigSum: bigint = await big.sum();
+const bigMin: bigint = big.minSync();
+const intSum: bigint = new SharedArray('i', [1]).sumSync();
+const shortSum: number = await new SharedArray('h', [1]).sum();
+const floatMax: number = await new RawArray('d', [1]).max();
+const letterMin: string = new SharedArray('c', 'ab').minSync();
+const sorted: SharedArray<'d'> = await new SharedArray('d', 3).sort();
+const at: number = await big.indexOf(2n, -1);
+big.fillSync(0n, 1, 2);
+// @ts-expect-error: fill takes the typecode's value type
+await big.fill(0);
+// @ts-expect-error: a 32-bit sum is a bigint
+const lossy: number = new SharedArray('I', [1]).sumSync();
+// @ts-expect-error: 'c' searches for a character
+new SharedArray('c', 'ab').indexOfSync(97);
+
 const manager = new Manager();
 const managed: bigint = manager.Value('q', 1n).value;
 // @ts-expect-error: the Manager's Value checks the same way
 manager.Value('q', 1);
 const managedArray: number[] = manager.Array('i', [1, 2]).toArray();
 
-void [untypedRef, unknowns, numbers, norms, processes, dv, qv, prev, Q, c, anyValue, raw, first, letter, zeros, managed, managedArray];
+void [untypedRef, unknowns, numbers, norms, processes, dv, qv, prev, Q, c, anyValue, raw, first, letter, zeros, managed, managedArray, bigSum, bigMin, intSum, shortSum, floatMax, letterMin, sorted, at, lossy];
 await pool.terminate();
 await manager.shutdown();
