@@ -72,14 +72,17 @@ pub enum Op {
 }
 
 impl Op {
-  /// Fewer elements than this run inline on the calling thread, where the
-  /// pool did not win (measured on 2 cores by `measure.rs`): a sort from
-  /// ~2^17 elements on (1.4x at 2^20 and beyond); the others are bound by
-  /// memory bandwidth more than by a core, and gain little before 2^20.
+  /// Fewer elements than this run inline on the calling thread: where the
+  /// pool stopped losing in `measure.rs` on 2 cores (a sort ~1.4x faster on
+  /// the pool from 2^16-2^18 elements on, a fill ~2x from 2^17, min/max
+  /// ~1.5x from 2^18). A sum and an indexOf are bound by memory bandwidth and
+  /// gained little at any size; they go to the pool from 2^20 (~0.3 ms
+  /// inline) so that a Promise form does not hold its thread for long.
   fn parallel_from(&self) -> usize {
     match self {
-      Self::Sort => 1 << 17,
-      Self::Sum | Self::Min | Self::Max | Self::Fill { .. } | Self::IndexOf { .. } => 1 << 20,
+      Self::Sort | Self::Fill { .. } => 1 << 17,
+      Self::Min | Self::Max => 1 << 18,
+      Self::Sum | Self::IndexOf { .. } => 1 << 20,
     }
   }
 
