@@ -122,6 +122,8 @@ fn sample_sort<T: Element>(cells: &[T::Cell]) -> Vec<T::Key> {
     });
   // SAFETY: every one of the n slots was written exactly once above.
   unsafe { out.set_len(n) };
+  // Freed before the sorts, which need only `out` (0.9 GB less at 1e8 doubles).
+  drop((keys, buckets));
 
   // Pass 3: each bucket sorted on its own.
   let mut ranges = Vec::with_capacity(BUCKETS);
