@@ -19,6 +19,8 @@ mod task_pool;
 
 pub use handles::HandleTable;
 pub use shared_memory::SharedMemory;
+#[cfg(not(loom))]
+pub use shared_memory::Location;
 /// Any object shared between threads (a lock, a queue, shared memory...), as
 /// kept alive by jobs and found through a [`HandleTable`] by id.
 pub type Shared = std::sync::Arc<dyn std::any::Any + Send + Sync>;
