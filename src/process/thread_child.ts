@@ -3,9 +3,8 @@
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { addonForWorkers, native } from '../native';
+import { addonForWorkers } from '../native';
 import { IDENTITY_KEY, type WorkerIdentity } from '../process_info';
-import { replaceShared, shareIds, type ShareRecord } from '../shared/handles';
 import { waitSync } from '../sync/waiting';
 import { blockedFlag } from '../worker/stdio';
 import { newExitState, recordExit, recordedExit, waitExitSlice, whenExited, type ExitState } from './exit_state';
@@ -36,23 +35,11 @@ function drained(stream: Readable): Promise<void> {
 export function startThreadChild(start: ChildStart, identity: WorkerIdentity): StartedChild {
   // Set by the child itself, so joinSync() can wait while this thread is blocked.
   const finished = newExitState();
-  const found: ShareRecord[] = [];
-  const data: ThreadChildStart = {
-    target: start.target,
-    args: replaceShared(start.args, found) as unknown[],
-    self: replaceShared(start.self, found) as Record<string, unknown>,
-    baseDir: start.baseDir,
-    parentBlocked: blockedFlag,
-    finished,
-  };
-  // The shared objects sent live until the child has ended, whether or not
-  // it attached (a pipe end sent counts from now, as in Python).
-  const sent = new native.NativeHold(shareIds(found));
+  const data: ThreadChildStart = { ...start, parentBlocked: blockedFlag, finished };
   const worker = new Worker(CHILD_ENTRY, { workerData: { ...data, [IDENTITY_KEY]: identity, ...addonForWorkers } });
   let stopCode: number | undefined;
   const ended = new Promise<void>((resolve) => {
     worker.once('exit', (code) => {
-      sent.release();
       // Crashes that bypassed the child's own bookkeeping (out of memory...).
       recordExit(finished, code);
       // The child's last output may still be on its way through this

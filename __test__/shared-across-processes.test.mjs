@@ -1,0 +1,137 @@
+// Shared values and arrays across processes (contract: "Process context":
+// every shared object passed to a process-context task or Process arrives as
+// a live handle to the same object, and one object may be used by threads and
+// processes at once; increments are never lost). So far the kinds without a
+// lock cross: RawValue, RawArray, Value/SharedArray with lock: false.
+import test from 'node:test'
+import assert from 'node:assert/strict'
+import { Pool, Process, RawValue, RawArray, Value, SharedArray } from '../index.mjs'
+import { PKG, withPool } from './helpers.mjs'
+
+const T = { timeout: 60_000 }
+const inProcesses = (processes = 2) => ({ processes, context: 'process' })
+
+// Atomic increments from several processes: none may be lost.
+const addMany = (v, n) => {
+  for (let i = 0; i < n; i++) v.add(1)
+  return process.pid
+}
+
+test('2 processes × 100k atomic adds on one RawValue: exactly 200k, seen by the parent', T, async () => {
+  const v = new RawValue('i', 0)
+  await withPool(inProcesses(2), async (pool) => {
+    const pids = await Promise.all([pool.apply(addMany, [v, 100_000]), pool.apply(addMany, [v, 100_000])])
+    assert.ok(pids.every((pid) => pid !== process.pid), 'ran in child processes')
+    assert.equal(v.value, 200_000)
+    // The same object again: still attached to the same memory.
+    await pool.apply(addMany, [v, 5])
+    assert.equal(v.value, 200_005)
+  })
+})
+
+test('one RawValue used at once by worker threads and child processes loses no increment', T, async () => {
+  const v = new RawValue('i', 0)
+  await withPool({ processes: 2 }, (threads) => withPool(inProcesses(2), async (processes) => {
+    await Promise.all([
+      threads.apply(addMany, [v, 50_000]), threads.apply(addMany, [v, 50_000]),
+      processes.apply(addMany, [v, 50_000]), processes.apply(addMany, [v, 50_000]),
+    ])
+  }))
+  assert.equal(v.value, 200_000)
+})
+
+test('every typecode of a lock-free Value and SharedArray reads and writes across processes', T, async () => {
+  const values = {
+    b: [-5, 7], B: [200, 3], h: [-300, 301], H: [60_000, 2], i: [-70_000, 70_001], I: [4_000_000_000, 9],
+    l: [-(2n ** 40n), 3n], L: [2n ** 63n, 4n], q: [-(2n ** 62n), 5n], Q: [2n ** 64n - 1n, 6n], f: [1.5, -2.25], d: [Math.PI, -1e300], c: ['x', 'y'],
+  }
+  const made = Object.entries(values).map(([code, [first, second]]) => ({
+    code, second, value: new Value(code, first, { lock: false }), array: new SharedArray(code, [first, first, first], { lock: false }),
+  }))
+  // The child reports what it read and writes the second values.
+  const swap = (items) => items.map(({ value, array, second }) => {
+    const seen = [value.value, array.get(0), array.get(2)]
+    value.value = second
+    array.set(1, second)
+    return seen
+  })
+  await withPool(inProcesses(1), async (pool) => {
+    const seen = await pool.apply(swap, [made.map(({ value, array, second }) => ({ value, array, second }))])
+    for (const [i, { code }] of made.entries()) {
+      const first = values[code][0]
+      assert.deepEqual(seen[i], [first, first, first], `child read '${code}'`)
+      assert.equal(made[i].value.value, values[code][1], `parent sees the child's Value write ('${code}')`)
+      assert.equal(made[i].array.get(1), values[code][1], `parent sees the child's array write ('${code}')`)
+    }
+  })
+})
+
+test('a big RawArray (its own segment) crosses both ways, nested in args', T, async () => {
+  const n = 100_000
+  const a = new RawArray('d', n)
+  for (let i = 0; i < n; i++) a.view[i] = i * 0.5
+  const sumAndDouble = ({ deep: [arr] }) => {
+    let sum = 0
+    for (let i = 0; i < arr.length; i++) {
+      sum += arr.view[i]
+      arr.view[i] *= 2
+    }
+    return sum
+  }
+  await withPool(inProcesses(1), async (pool) => {
+    assert.equal(await pool.apply(sumAndDouble, [{ deep: [a] }]), (n * (n - 1)) / 4)
+  })
+  assert.equal(a.view[n - 1], n - 1)
+  assert.equal(a.view[3], 3)
+})
+
+test('map over items holding lock-free shared objects: each chunk attaches the same memory', T, async () => {
+  const counters = new RawArray('i', 4)
+  const items = Array.from({ length: 40 }, (_, i) => ({ counters, slot: i % 4 }))
+  await withPool(inProcesses(2), async (pool) => {
+    const pids = await pool.map(({ counters, slot }) => {
+      Atomics.add(counters.view, slot, 1)
+      return process.pid
+    }, items, { chunksize: 3 })
+    assert.ok(pids.every((pid) => pid !== process.pid))
+  })
+  assert.deepEqual([...counters.view], [10, 10, 10, 10])
+})
+
+test('a Process child gets lock-free shared objects in args and in its fields, and passes them to its own child', T, async () => {
+  const flag = new RawValue('i', 0)
+  const cells = new RawArray('i', 3)
+  class Writer extends Process {
+    constructor() {
+      super({ context: 'process', args: [flag, PKG] })
+      this.cells = cells
+    }
+
+    // Runs in the child: writes a cell, then starts a grandchild process
+    // that sets the flag it was given (forwarded from this child).
+    async run(v, pkg) {
+      this.cells.set(0, process.pid)
+      const { Process } = require(pkg)
+      const grandchild = new Process({ target: (w, c) => { c.set(1, process.pid); w.value = 1 }, args: [v, this.cells], context: 'process' })
+      grandchild.start()
+      await grandchild.join()
+      this.cells.set(2, grandchild.exitCode)
+    }
+  }
+  const p = new Writer()
+  p.start()
+  await p.join()
+  assert.equal(p.exitCode, 0)
+  assert.equal(cells.get(0), p.pid)
+  assert.ok(cells.get(1) > 0 && cells.get(1) !== p.pid && cells.get(1) !== process.pid, 'set by the grandchild')
+  assert.equal(flag.value, 1)
+  assert.equal(cells.get(2), 0)
+})
+
+test('a Value or SharedArray with a lock is still refused in the process context, naming its path', T, async () => {
+  await withPool(inProcesses(1), async (pool) => {
+    await assert.rejects(pool.apply((x) => x, [{ v: new Value('i', 1) }]), /args\[0\]\.v is a shared object: .*not supported yet.*RawValue/)
+    await assert.rejects(pool.apply((x) => x, [[new SharedArray('i', 2)]]), /args\[0\]\[0\] is a shared object/)
+    assert.equal(await pool.apply((v) => v.value, [new Value('i', 7, { lock: false })]), 7, 'the same kind without a lock crosses')
+  })
+})
