@@ -1,11 +1,12 @@
 // Shared values and arrays across processes (contract: "Process context":
 // every shared object passed to a process-context task or Process arrives as
 // a live handle to the same object, and one object may be used by threads and
-// processes at once; increments are never lost). So far the kinds without a
-// lock cross: RawValue, RawArray, Value/SharedArray with lock: false.
+// processes at once; increments are never lost; a process that dies holding a
+// lock does not leave the others hanging). So far Value, RawValue,
+// SharedArray, RawArray, Lock and RLock cross.
 import test from 'node:test'
 import assert from 'node:assert/strict'
-import { Pool, Process, RawValue, RawArray, Value, SharedArray } from '../index.mjs'
+import { Pool, Process, RawValue, RawArray, Value, SharedArray, Lock, RLock, Event, Queue, WorkerCrashedError } from '../index.mjs'
 import { PKG, withPool } from './helpers.mjs'
 
 const T = { timeout: 60_000 }
@@ -128,10 +129,126 @@ test('a Process child gets lock-free shared objects in args and in its fields, a
   assert.equal(cells.get(2), 0)
 })
 
-test('a Value or SharedArray with a lock is still refused in the process context, naming its path', T, async () => {
+// A plain read, then a write: only the lock keeps increments from being lost.
+const lockedAdds = (v, n) => {
+  const lock = v.getLock()
+  for (let i = 0; i < n; i++) {
+    lock.acquireSync()
+    v.value = v.value + 1
+    lock.release()
+  }
+}
+
+test("2 processes × 20k increments of a Value under its default RLock: exactly 40k", T, async () => {
+  const v = new Value('i', 0)
+  await withPool(inProcesses(2), async (pool) => {
+    await Promise.all([pool.apply(lockedAdds, [v, 20_000]), pool.apply(lockedAdds, [v, 20_000])])
+  })
+  assert.equal(v.value, 40_000)
+})
+
+test('one Value under one Lock, incremented by threads, processes and the main thread at once', T, async () => {
+  const v = new Value('d', 0, { lock: new Lock() })
+  await withPool({ processes: 2 }, (threads) => withPool(inProcesses(2), async (processes) => {
+    const main = (async () => {
+      for (let i = 0; i < 2_000; i++) {
+        await v.getLock().acquire()
+        v.value = v.value + 1
+        v.getLock().release()
+      }
+    })()
+    await Promise.all([threads.apply(lockedAdds, [v, 10_000]), processes.apply(lockedAdds, [v, 10_000]), processes.apply(lockedAdds, [v, 10_000]), main])
+  }))
+  assert.equal(v.value, 32_000)
+})
+
+test('a Lock held here blocks a child process until released; an async acquire here waits for a child', T, async () => {
+  const lock = new Lock()
+  const state = new RawValue('i', 0)
   await withPool(inProcesses(1), async (pool) => {
-    await assert.rejects(pool.apply((x) => x, [{ v: new Value('i', 1) }]), /args\[0\]\.v is a shared object: .*not supported yet.*RawValue/)
-    await assert.rejects(pool.apply((x) => x, [[new SharedArray('i', 2)]]), /args\[0\]\[0\] is a shared object/)
-    assert.equal(await pool.apply((v) => v.value, [new Value('i', 7, { lock: false })]), 7, 'the same kind without a lock crosses')
+    assert.equal(await lock.acquire(), true)
+    const got = pool.apply((lock, state) => {
+      state.value = 1
+      const taken = lock.acquireSync({ timeout: 20_000 })
+      state.value = 2
+      lock.release()
+      return taken
+    }, [lock, state])
+    while (state.value !== 1) await new Promise((resolve) => setTimeout(resolve, 5))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.equal(state.value, 1, 'the child waits while the lock is held here')
+    lock.release()
+    assert.equal(await got, true)
+    assert.equal(state.value, 2)
+
+    // Now a child holds it and this (main) thread waits asynchronously.
+    state.value = 0
+    const held = pool.apply((lock, state) => {
+      lock.acquireSync()
+      state.value = 1
+      const until = Date.now() + 200
+      while (Date.now() < until);
+      lock.release()
+    }, [lock, state])
+    while (state.value !== 1) await new Promise((resolve) => setTimeout(resolve, 1))
+    assert.equal(lock.locked(), true)
+    assert.equal(await lock.acquire({ timeout: 20_000 }), true, 'handed over once the child released it')
+    lock.release()
+    await held
+  })
+})
+
+test('an RLock is owned per thread across processes: a child cannot release what the parent holds', T, async () => {
+  const lock = new RLock()
+  lock.acquireSync()
+  lock.acquireSync()
+  await withPool(inProcesses(1), async (pool) => {
+    const seen = await pool.apply((lock) => {
+      let refused = false
+      try {
+        lock.release()
+      } catch (error) {
+        refused = /does not own/.test(error.message)
+      }
+      return { refused, free: lock.acquireSync({ block: false }) }
+    }, [lock])
+    assert.deepEqual(seen, { refused: true, free: false })
+  })
+  lock.release()
+  lock.release()
+  assert.equal(lock.locked(), false)
+})
+
+test('a child process killed while holding a Lock does not leave waiters hanging', T, async () => {
+  const lock = new Lock()
+  const state = new RawValue('i', 0)
+  await withPool(inProcesses(1), async (pool) => {
+    const dying = pool.apply((lock, state) => {
+      lock.acquireSync()
+      state.value = 1
+      process.kill(process.pid, 'SIGKILL')
+    }, [lock, state])
+    await assert.rejects(dying, WorkerCrashedError)
+    assert.equal(state.value, 1)
+    // Both wait forms take it over from the dead holder.
+    assert.equal(lock.acquireSync({ timeout: 5_000 }), true, 'sync')
+    lock.release()
+  })
+  const lock2 = new Lock()
+  await withPool(inProcesses(1), async (pool) => {
+    await assert.rejects(pool.apply((lock) => {
+      lock.acquireSync()
+      process.kill(process.pid, 'SIGKILL')
+    }, [lock2]), WorkerCrashedError)
+    assert.equal(await lock2.acquire({ timeout: 5_000 }), true, 'async')
+    lock2.release()
+  })
+})
+
+test('kinds that cannot cross processes yet are refused, naming the path', T, async () => {
+  await withPool(inProcesses(1), async (pool) => {
+    await assert.rejects(pool.apply((x) => x, [{ e: new Event() }]), /args\[0\]\.e is a shared object: .*not supported yet.*Lock and RLock are/)
+    await assert.rejects(pool.apply((x) => x, [[new Queue()]]), /args\[0\]\[0\] is a shared object/)
+    assert.equal(await pool.apply((v) => v.value, [new Value('i', 7)]), 7, 'a Value with its lock crosses')
   })
 })

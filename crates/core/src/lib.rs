@@ -11,6 +11,8 @@ mod handles;
 pub mod manager;
 pub mod os;
 pub mod pipe;
+#[cfg(not(loom))]
+pub mod program;
 pub mod queue;
 mod shared_memory;
 mod shim;

@@ -24,6 +24,18 @@ pub struct MemoryLocation {
   pub len: f64,
 }
 
+impl From<MemoryLocation> for Location {
+  fn from(location: MemoryLocation) -> Self {
+    Location { token: location.token, offset: location.offset as u64, len: location.len as u64 }
+  }
+}
+
+impl From<Location> for MemoryLocation {
+  fn from(location: Location) -> Self {
+    MemoryLocation { token: location.token, offset: location.offset as f64, len: location.len as f64 }
+  }
+}
+
 fn os_error(what: &str, error: std::io::Error) -> Error {
   Error::new(Status::GenericFailure, format!("{what}: {error}"))
 }
@@ -40,8 +52,7 @@ impl NativeSharedMemory {
   /// The memory another process located, mapped into this one.
   #[napi(factory)]
   pub fn attach_at(location: MemoryLocation) -> Result<Self> {
-    let location = Location { token: location.token, offset: location.offset as u64, len: location.len as u64 };
-    let memory = SharedMemory::attach(&location)
+    let memory = SharedMemory::attach(&location.into())
       .map_err(|error| os_error("cannot attach the shared memory of another process (has it ended?)", error))?;
     Ok(Self::create(memory))
   }
@@ -50,8 +61,7 @@ impl NativeSharedMemory {
   /// this process from then on.
   #[napi]
   pub fn locate(&self) -> MemoryLocation {
-    let Location { token, offset, len } = self.inner.locate();
-    MemoryLocation { token, offset: offset as f64, len: len as f64 }
+    self.inner.locate().into()
   }
 
   #[napi(ts_return_type = "ArrayBuffer")]

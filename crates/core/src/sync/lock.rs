@@ -1,4 +1,5 @@
 use std::sync::atomic::Ordering::{Acquire as Acq, Relaxed, Release, SeqCst};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,11 +16,13 @@ const HOLDER: i32 = CONTENDED - 1;
 
 /// Word 0 is the lock state: 0, or the holder's owner token (plus
 /// [`CONTENDED`]); words 1 and 2 are free for the JS side (RLock keeps its
-/// owner and count there); word 3 is the wait queue's count of the waiters
-/// parked or queued, so a releaser that finds the lock contended calls
-/// [`Lock::wake`] only if someone actually waits.
-pub const LOCK_WORDS: usize = 4;
+/// owner and count there); word 3 is the wait queues' count of the waiters
+/// parked or queued (in every process), word 4 the count of threads asleep on
+/// the state word itself (a lock shared with other processes), so a releaser
+/// that finds the lock contended calls [`Lock::wake`] only if someone waits.
+pub const LOCK_WORDS: usize = 5;
 const WAITERS: usize = 3;
+const ON_WORD: usize = 4;
 
 /// `release` of a lock nobody holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,21 +48,56 @@ pub struct NotLocked;
 /// lock.release().unwrap();
 /// assert!(lock.release().is_err());
 /// ```
+///
+/// Across processes (once [located](Lock::locate) or [attached](Lock::attach))
+/// each process has its own `Lock` over the same words: blocking waiters then
+/// sleep on the state word (a futex shared by the processes), queued ones are
+/// reached through the program's relay (`super::relay`).
 pub struct Lock {
   memory: Arc<SharedMemory>,
   waiters: WaitQueue,
+  /// Shared with another process: waits and wakes go through the OS.
+  #[cfg_attr(loom, allow(dead_code))]
+  across: AtomicBool,
 }
 
 impl Lock {
   /// A new lock, watched for the death of its holders.
   pub fn new() -> Arc<Self> {
-    let memory = Arc::new(SharedMemory::zeroed(LOCK_WORDS * 4));
+    Self::over(Arc::new(SharedMemory::zeroed(LOCK_WORDS * 4)), false)
+  }
+
+  fn over(memory: Arc<SharedMemory>, across: bool) -> Arc<Self> {
     let lock = Arc::new(Self {
       waiters: WaitQueue::counting_in(memory.clone(), WAITERS),
       memory,
+      across: AtomicBool::new(across),
     });
     owner::watch(Arc::downgrade(&lock) as _);
+    #[cfg(not(loom))]
+    if across {
+      super::relay::watch(Arc::downgrade(&lock) as _);
+    }
     lock
+  }
+
+  /// This process's side of a lock another process [located](Lock::locate).
+  #[cfg(not(loom))]
+  pub fn attach(location: &crate::Location) -> std::io::Result<Arc<Self>> {
+    let memory = SharedMemory::attach(location)?;
+    if memory.len() < LOCK_WORDS * 4 {
+      return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a lock's memory"));
+    }
+    Ok(Self::over(Arc::new(memory), true))
+  }
+
+  /// Where another process attaches this lock; from then on it is shared across processes.
+  #[cfg(not(loom))]
+  pub fn locate(self: &Arc<Self>) -> crate::Location {
+    if !self.across.swap(true, SeqCst) {
+      super::relay::watch(Arc::downgrade(self) as _);
+    }
+    self.memory.locate()
   }
 
   pub fn memory(&self) -> &Arc<SharedMemory> {
@@ -96,6 +134,15 @@ impl Lock {
         Ok(()) => return Acquire::Acquired,
         Err(contended) => contended,
       };
+      #[cfg(not(loom))]
+      if self.across.load(SeqCst) {
+        let now = Instant::now();
+        if now >= until {
+          return Acquire::Elapsed;
+        }
+        self.sleep_on_word(contended, until - now);
+        continue;
+      }
       // The wait queue counts us in before the check: a releaser that reads
       // no waiters has already unlocked, and then the check finds it changed.
       let parked = self
@@ -105,6 +152,25 @@ impl Lock {
         return Acquire::Elapsed;
       }
     }
+  }
+
+  /// Sleeps while the state is `contended`, counted in word 4 so that the
+  /// releaser (in any process) wakes the word.
+  #[cfg(not(loom))]
+  fn sleep_on_word(&self, contended: i32, limit: std::time::Duration) {
+    let on_word = self.memory.word(ON_WORD);
+    on_word.fetch_add(1, SeqCst);
+    if self.state().load(SeqCst) == contended {
+      crate::os::wait(self.state_bits(), contended as u32, Some(limit));
+    }
+    on_word.fetch_sub(1, SeqCst);
+  }
+
+  /// The state word as the OS wait sees it.
+  #[cfg(not(loom))]
+  fn state_bits(&self) -> &std::sync::atomic::AtomicU32 {
+    // SAFETY: the same 4 aligned bytes, only ever accessed atomically.
+    unsafe { &*(self.state() as *const AtomicI32 as *const std::sync::atomic::AtomicU32) }
   }
 
   /// Takes the lock for `owner` if it is free or its holder is dead (then
@@ -159,7 +225,7 @@ impl Lock {
     if previous & CONTENDED != 0 {
       // Pairs with the waiter's fence after it counted itself in.
       crate::shim::fence(SeqCst);
-      if self.waiting() > 0 {
+      if self.waiting() > 0 || self.memory.word(ON_WORD).load(SeqCst) > 0 {
         self.wake();
       }
     }
@@ -168,7 +234,24 @@ impl Lock {
 
   /// After a release that found the lock contended: wake one thread to retry,
   /// or hand the lock straight to one async waiter (never to a dead one).
+  /// Shared across processes, also a thread asleep on the state word, and
+  /// the other processes' queued waiters when none here was woken.
   pub fn wake(&self) {
+    #[cfg(not(loom))]
+    if self.across.load(SeqCst) {
+      if self.memory.word(ON_WORD).load(SeqCst) > 0 {
+        crate::os::wake(self.state_bits(), 1);
+      }
+      if self.wake_here() == 0 && self.waiting() as usize > self.waiters.len() {
+        super::relay::ring();
+      }
+      return;
+    }
+    self.wake_here();
+  }
+
+  /// Wakes one of this process's queued waiters; how many were woken.
+  fn wake_here(&self) -> usize {
     self.waiters.wake_with(
       1,
       || {},
@@ -187,7 +270,18 @@ impl Lock {
       },
       // The waiter's thread is gone: give its lock back (the loop then tries the next one).
       |_| self.state().store(UNLOCKED, Release),
-    );
+    )
+  }
+}
+
+#[cfg(not(loom))]
+impl super::relay::RemoteWaiters for Lock {
+  fn has_waiters(&self) -> bool {
+    !self.waiters.is_empty()
+  }
+
+  fn retry(&self) {
+    self.wake_here();
   }
 }
 
@@ -383,5 +477,128 @@ mod tests {
     lock.release().unwrap();
     assert!(!lock.locked());
     assert_eq!(lock.waiting(), 0);
+  }
+}
+
+#[cfg(all(test, target_os = "linux", not(loom)))]
+mod across_processes {
+  use super::*;
+  use std::sync::mpsc;
+  use std::time::Duration;
+
+  /// Runs `child` in a forked process that takes owner tokens of its own
+  /// (as a spawned child joining the program would); returns its pid.
+  fn fork(child: impl FnOnce() -> i32) -> libc::pid_t {
+    // SAFETY: the child only maps memory, takes locks and exits.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+      owner::start_afresh();
+      let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(child)).unwrap_or(101);
+      unsafe { libc::_exit(code) };
+    }
+    pid
+  }
+
+  fn exit_code(pid: libc::pid_t) -> i32 {
+    let mut status = 0;
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    libc::WEXITSTATUS(status)
+  }
+
+  fn until(seconds: u64) -> Instant {
+    Instant::now() + Duration::from_secs(seconds)
+  }
+
+  #[test]
+  fn two_processes_exclude_each_other() {
+    let lock = Lock::new();
+    let counter = SharedMemory::zeroed(8);
+    let (at_lock, at_counter) = (lock.locate(), counter.locate());
+    let add = |lock: &Lock, counter: &SharedMemory, me: Owner| {
+      for _ in 0..20_000 {
+        if lock.acquire_until(me, until(30)) != Acquire::Acquired {
+          return 2;
+        }
+        // A plain read-modify-write: only the lock keeps it from losing counts.
+        let seen = counter.cell(0).load(Relaxed);
+        counter.cell(0).store(seen + 1, Relaxed);
+        lock.release().unwrap();
+      }
+      0
+    };
+    let child = fork(move || add(&Lock::attach(&at_lock).unwrap(), &SharedMemory::attach(&at_counter).unwrap(), owner::new_owner()));
+    assert_eq!(add(&lock, &counter, owner::new_owner()), 0);
+    assert_eq!(exit_code(child), 0);
+    assert_eq!(counter.cell(0).load(SeqCst), 40_000);
+  }
+
+  #[test]
+  fn a_blocked_waiter_in_another_process_is_woken_by_the_release() {
+    let lock = Lock::new();
+    let me = owner::new_owner();
+    assert!(lock.try_acquire(me));
+    let at = lock.locate();
+    let started = SharedMemory::zeroed(8);
+    let at_started = started.locate();
+    let child = fork(move || {
+      let (lock, started) = (Lock::attach(&at).unwrap(), SharedMemory::attach(&at_started).unwrap());
+      let t0 = Instant::now();
+      started.cell(0).store(1, SeqCst);
+      // A lost wake-up would leave it asleep until its 20 s limit.
+      match lock.acquire_until(owner::new_owner(), until(20)) {
+        Acquire::Acquired if t0.elapsed() < Duration::from_secs(10) => 0,
+        _ => 2,
+      }
+    });
+    while started.cell(0).load(SeqCst) == 0 {
+      std::thread::yield_now();
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    lock.release().unwrap();
+    assert_eq!(exit_code(child), 0);
+  }
+
+  #[test]
+  fn an_async_waiter_here_gets_a_lock_released_in_another_process() {
+    let lock = Lock::new();
+    let at = lock.locate();
+    let held = SharedMemory::zeroed(8);
+    let at_held = held.locate();
+    let child = fork(move || {
+      let (lock, held) = (Lock::attach(&at).unwrap(), SharedMemory::attach(&at_held).unwrap());
+      assert!(lock.try_acquire(owner::new_owner()));
+      held.cell(0).store(1, SeqCst);
+      // Wait until the parent queued, then release.
+      while held.cell(0).load(SeqCst) != 2 {
+        std::thread::yield_now();
+      }
+      lock.release().unwrap();
+      0
+    });
+    while held.cell(0).load(SeqCst) != 1 {
+      std::thread::yield_now();
+    }
+    let (tx, rx) = mpsc::channel();
+    let started = lock.acquire_async(owner::new_owner(), Box::new(move |outcome| tx.send(outcome).is_ok()));
+    assert!(matches!(started, Started::Queued(_)));
+    held.cell(0).store(2, SeqCst);
+    assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(Outcome::Woken));
+    assert!(lock.locked(), "handed to the async waiter");
+    assert_eq!(exit_code(child), 0);
+  }
+
+  #[test]
+  fn a_lock_whose_holder_process_died_is_taken_over() {
+    let lock = Lock::new();
+    let at = lock.locate();
+    let child = fork(move || {
+      let lock = Lock::attach(&at).unwrap();
+      // Held, never released: the process ends with it.
+      (!lock.try_acquire(owner::new_owner())) as i32
+    });
+    assert_eq!(exit_code(child), 0);
+    assert!(lock.locked());
+    assert_eq!(lock.acquire_until(owner::new_owner(), until(5)), Acquire::Acquired);
   }
 }

@@ -14,6 +14,8 @@ mod lock;
 #[cfg(all(test, loom))]
 mod loom_models;
 pub mod owner;
+#[cfg(not(loom))]
+mod relay;
 mod semaphore;
 mod wait_queue;
 
