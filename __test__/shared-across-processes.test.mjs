@@ -4,10 +4,13 @@
 // processes at once; increments are never lost; a process that dies holding a
 // lock does not leave the others hanging). So far Value, RawValue,
 // SharedArray, RawArray, Lock and RLock cross.
-import test from 'node:test'
+import test, { after } from 'node:test'
 import assert from 'node:assert/strict'
+import fs from 'node:fs'
 import { Pool, Process, RawValue, RawArray, Value, SharedArray, Lock, RLock, Event, Queue, WorkerCrashedError } from '../index.mjs'
-import { PKG, withPool } from './helpers.mjs'
+import { PKG, childScripts, withPool } from './helpers.mjs'
+
+const runChild = childScripts(after)
 
 const T = { timeout: 60_000 }
 const inProcesses = (processes = 2) => ({ processes, context: 'process' })
@@ -251,4 +254,20 @@ test('kinds that cannot cross processes yet are refused, naming the path', T, as
     await assert.rejects(pool.apply((x) => x, [[new Queue()]]), /args\[0\]\[0\] is a shared object/)
     assert.equal(await pool.apply((v) => v.value, [new Value('i', 7)]), 7, 'a Value with its lock crosses')
   })
+})
+
+test('a program SIGKILLed while its children use shared values and locks leaves nothing in /dev/shm', { ...T, skip: process.platform !== 'linux' && 'Linux: /dev/shm' }, async () => {
+  const before = new Set(fs.readdirSync('/dev/shm'))
+  const result = await runChild(`
+    const v = new Value('i', 0)
+    const big = new RawArray('d', 100_000)
+    const pool = new Pool({ processes: 2, context: 'process' })
+    await Promise.all([0, 1].map(() => pool.apply((v, big) => { v.getLock().acquireSync(); v.value += 1; v.getLock().release(); big.view[0] = 1 }, [v, big])))
+    console.log(v.value)
+    process.kill(process.pid, 'SIGKILL')
+  `)
+  assert.equal(result.stdout, '2')
+  assert.equal(result.code, null, 'killed by SIGKILL')
+  const left = fs.readdirSync('/dev/shm').filter((name) => !before.has(name))
+  assert.deepEqual(left, [])
 })
