@@ -3,11 +3,11 @@
 // a live handle to the same object, and one object may be used by threads and
 // processes at once; increments are never lost; a process that dies holding a
 // lock does not leave the others hanging). So far Value, RawValue,
-// SharedArray, RawArray, Lock and RLock cross.
+// SharedArray, RawArray, Lock, RLock and Event cross.
 import test, { after } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
-import { Pool, Process, RawValue, RawArray, Value, SharedArray, Lock, RLock, Event, Queue, WorkerCrashedError } from '../index.mjs'
+import { Pool, Process, RawValue, RawArray, Value, SharedArray, Lock, RLock, Event, Queue, Semaphore, WorkerCrashedError } from '../index.mjs'
 import { PKG, childScripts, withPool } from './helpers.mjs'
 
 const runChild = childScripts(after)
@@ -248,9 +248,32 @@ test('a child process killed while holding a Lock does not leave waiters hanging
   })
 })
 
+test('an Event set in one process wakes waiters in others: blocking in children, async here', T, async () => {
+  const go = new Event()
+  const done = new Event()
+  const ready = new RawValue('i', 0)
+  await withPool(inProcesses(2), async (pool) => {
+    const waiters = [0, 1].map(() => pool.apply((go, done, ready) => {
+      ready.add(1)
+      const seen = go.waitSync(20_000)
+      if (ready.add(1) === 3) done.set()
+      return seen
+    }, [go, done, ready]))
+    while (ready.value < 2) await new Promise((resolve) => setTimeout(resolve, 2))
+    assert.equal(go.isSet(), false)
+    const waitedHere = done.wait(20_000)
+    go.set()
+    assert.deepEqual(await Promise.all(waiters), [true, true])
+    assert.equal(await waitedHere, true, 'the last child set done, which woke the wait here')
+    // clear() is seen across processes too.
+    go.clear()
+    assert.equal(await pool.apply((go) => go.waitSync(30), [go]), false)
+  })
+})
+
 test('kinds that cannot cross processes yet are refused, naming the path', T, async () => {
   await withPool(inProcesses(1), async (pool) => {
-    await assert.rejects(pool.apply((x) => x, [{ e: new Event() }]), /args\[0\]\.e is a shared object: .*not supported yet.*Lock and RLock are/)
+    await assert.rejects(pool.apply((x) => x, [{ s: new Semaphore() }]), /args\[0\]\.s is a shared object: .*not supported yet.*RLock and Event are/)
     await assert.rejects(pool.apply((x) => x, [[new Queue()]]), /args\[0\]\[0\] is a shared object/)
     assert.equal(await pool.apply((v) => v.value, [new Value('i', 7)]), 7, 'a Value with its lock crosses')
   })

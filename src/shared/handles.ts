@@ -30,6 +30,25 @@ export function crossesProcesses(value: Shareable): boolean {
   return value[kCrossesProcesses]?.() === true;
 }
 
+/** Where another process finds a native object's memory (see the binding's `locate`). */
+export interface Location {
+  token: string;
+  offset: number;
+  len: number;
+}
+
+/** The record of a kind whose native object is found by id in this process,
+ *  or by the location of its memory from another process. */
+export function nativeRecord(kind: string, object: { id: number; locate(): Location }, to: Destination): ShareRecord {
+  return to === 'process' ? { kind, ids: [object.id], state: { at: object.locate() } } : { kind, ids: [object.id] };
+}
+
+/** The native object a `nativeRecord` names, attached by location or by id. */
+export function attachNative<T>(record: ShareRecord, byId: (id: number) => T, byLocation: (at: Location) => T): T {
+  const at = (record.state as { at?: Location } | undefined)?.at;
+  return at === undefined ? byId(record.ids[0]) : byLocation(at);
+}
+
 type Reviver = (record: ShareRecord) => unknown;
 
 const revivers = new Map<string, Reviver>();

@@ -1,6 +1,5 @@
 import { native, type NativeLock } from '../native';
-import type { MemoryLocation } from '../../binding';
-import { adoptNative, adopting, kCrossesProcesses, kShare, registerShareable, type Destination, type Shareable, type ShareRecord } from '../shared/handles';
+import { adoptNative, adopting, attachNative, kCrossesProcesses, kShare, nativeRecord, registerShareable, type Destination, type Shareable, type ShareRecord } from '../shared/handles';
 import { OWNER, Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from './waiting';
 
 // Words of the lock's shared memory (see crates/core/src/sync/lock.rs).
@@ -29,8 +28,7 @@ abstract class LockBase implements Shareable {
 
   /** @internal */
   [kShare](to: Destination = 'thread'): ShareRecord {
-    const kind = this instanceof RLock ? 'RLock' : 'Lock';
-    return to === 'process' ? { kind, ids: [this.native.id], state: { at: this.native.locate() } } : { kind, ids: [this.native.id] };
+    return nativeRecord(this instanceof RLock ? 'RLock' : 'Lock', this.native, to);
   }
 
   /** @internal */
@@ -196,11 +194,7 @@ export class RLock extends LockBase {
   }
 }
 
-/** The lock a record names: by location from another process, else by id. */
-function attachLock(record: ShareRecord): NativeLock {
-  const at = (record.state as { at?: MemoryLocation } | undefined)?.at;
-  return at === undefined ? native.NativeLock.attach(record.ids[0]) : native.NativeLock.attachAt(at);
-}
+const attachLock = (record: ShareRecord) => attachNative(record, (id) => native.NativeLock.attach(id), (at) => native.NativeLock.attachAt(at));
 
 registerShareable('Lock', (record) => adopting(attachLock(record), () => new Lock()));
 registerShareable('RLock', (record) => adopting(attachLock(record), () => new RLock()));

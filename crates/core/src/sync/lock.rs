@@ -1,5 +1,4 @@
 use std::sync::atomic::Ordering::{Acquire as Acq, Relaxed, Release, SeqCst};
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -56,9 +55,8 @@ pub struct NotLocked;
 pub struct Lock {
   memory: Arc<SharedMemory>,
   waiters: WaitQueue,
-  /// Shared with another process: waits and wakes go through the OS.
-  #[cfg_attr(loom, allow(dead_code))]
-  across: AtomicBool,
+  #[cfg(not(loom))]
+  across: super::across::Across,
 }
 
 impl Lock {
@@ -71,13 +69,16 @@ impl Lock {
     let lock = Arc::new(Self {
       waiters: WaitQueue::counting_in(memory.clone(), WAITERS),
       memory,
-      across: AtomicBool::new(across),
+      #[cfg(not(loom))]
+      across: super::across::Across::new(0, ON_WORD),
     });
     owner::watch(Arc::downgrade(&lock) as _);
     #[cfg(not(loom))]
     if across {
-      super::relay::watch(Arc::downgrade(&lock) as _);
+      lock.across.share(super::across::watched(&lock));
     }
+    #[cfg(loom)]
+    let _ = across;
     lock
   }
 
@@ -94,9 +95,7 @@ impl Lock {
   /// Where another process attaches this lock; from then on it is shared across processes.
   #[cfg(not(loom))]
   pub fn locate(self: &Arc<Self>) -> crate::Location {
-    if !self.across.swap(true, SeqCst) {
-      super::relay::watch(Arc::downgrade(self) as _);
-    }
+    self.across.share(super::across::watched(self));
     self.memory.locate()
   }
 
@@ -135,12 +134,12 @@ impl Lock {
         Err(contended) => contended,
       };
       #[cfg(not(loom))]
-      if self.across.load(SeqCst) {
+      if self.across.is_shared() {
         let now = Instant::now();
         if now >= until {
           return Acquire::Elapsed;
         }
-        self.sleep_on_word(contended, until - now);
+        self.across.sleep(&self.memory, contended, until - now);
         continue;
       }
       // The wait queue counts us in before the check: a releaser that reads
@@ -152,25 +151,6 @@ impl Lock {
         return Acquire::Elapsed;
       }
     }
-  }
-
-  /// Sleeps while the state is `contended`, counted in word 4 so that the
-  /// releaser (in any process) wakes the word.
-  #[cfg(not(loom))]
-  fn sleep_on_word(&self, contended: i32, limit: std::time::Duration) {
-    let on_word = self.memory.word(ON_WORD);
-    on_word.fetch_add(1, SeqCst);
-    if self.state().load(SeqCst) == contended {
-      crate::os::wait(self.state_bits(), contended as u32, Some(limit));
-    }
-    on_word.fetch_sub(1, SeqCst);
-  }
-
-  /// The state word as the OS wait sees it.
-  #[cfg(not(loom))]
-  fn state_bits(&self) -> &std::sync::atomic::AtomicU32 {
-    // SAFETY: the same 4 aligned bytes, only ever accessed atomically.
-    unsafe { &*(self.state() as *const AtomicI32 as *const std::sync::atomic::AtomicU32) }
   }
 
   /// Takes the lock for `owner` if it is free or its holder is dead (then
@@ -237,17 +217,14 @@ impl Lock {
   /// Shared across processes, also a thread asleep on the state word, and
   /// the other processes' queued waiters when none here was woken.
   pub fn wake(&self) {
+    let woken = self.wake_here();
     #[cfg(not(loom))]
-    if self.across.load(SeqCst) {
-      if self.memory.word(ON_WORD).load(SeqCst) > 0 {
-        crate::os::wake(self.state_bits(), 1);
-      }
-      if self.wake_here() == 0 && self.waiting() as usize > self.waiters.len() {
-        super::relay::ring();
-      }
-      return;
+    if self.across.is_shared() {
+      let queued_elsewhere = self.waiting() as usize > self.waiters.len();
+      self.across.wake(&self.memory, 1, woken, queued_elsewhere);
     }
-    self.wake_here();
+    #[cfg(loom)]
+    let _ = woken;
   }
 
   /// Wakes one of this process's queued waiters; how many were woken.

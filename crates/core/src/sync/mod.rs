@@ -7,6 +7,8 @@
 //! loop. Blocking waits run in slices (`until`) so a worker thread returns to
 //! JS regularly and stays terminable.
 
+#[cfg(not(loom))]
+mod across;
 mod barrier;
 mod condition;
 mod event;
