@@ -304,6 +304,32 @@ test('the sync forms work in a pool worker on an array passed to the task', T, a
   })
 })
 
+const sortInChild = (a) => {
+  const sum = a.sumSync()
+  a.sortSync()
+  return { pid: process.pid, sum }
+}
+
+test('in a process-context task the bulk operations work on the same memory, under the lock shared with the parent', T, async () => {
+  await withPool({ processes: 1, context: 'process' }, async (pool) => {
+    for (const n of SIZES) {
+      const lock = new Lock()
+      const shared = new SharedArray('i', n, { lock })
+      for (let i = 0; i < n; i++) shared.view[i] = CODES.i()
+      const expected = shared.view.slice().sort()
+      const total = referenceSum('i', shared.view)
+      await lock.acquire()
+      const running = pool.apply(sortInChild, [shared])
+      assert.equal(await settled(running, 300), false, 'the child waits for the lock the parent holds')
+      lock.release()
+      const { pid, sum } = await running
+      assert.notEqual(pid, process.pid)
+      assert.equal(sum, total)
+      assertSameItems(shared.view, expected, `sorted by a child process (${n})`)
+    }
+  })
+})
+
 // ------------------------------------------------------------ threads and lifetime
 
 test('the Promise forms leave the event loop free while a large operation runs on the pool', T, async () => {

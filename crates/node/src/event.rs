@@ -12,6 +12,7 @@ pub struct NativeEvent {
 }
 
 shared::shared_class!(NativeEvent, Event, "Event");
+shared::across_processes!(NativeEvent, Event, "Event");
 
 #[napi]
 impl NativeEvent {

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use multiproc_core::program;
 use multiproc_core::sync::{owner, Acquire, Lock};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -17,6 +18,19 @@ pub fn thread_owner(env: Env) -> Result<u32> {
   Ok(me)
 }
 
+/// How a process-context child joins this program (see `joinProgram`).
+#[napi]
+pub fn program_token() -> String {
+  program::token()
+}
+
+/// In a process-context child, before anything takes an owner token: share
+/// the program's owner tokens and doorbell with its parent.
+#[napi]
+pub fn join_program(token: String) -> Result<()> {
+  program::join(&token).map_err(|error| Error::new(Status::GenericFailure, format!("cannot join the parent's program: {error}")))
+}
+
 /// Native side of `Lock`/`RLock`: JS takes and releases the state word
 /// through `view()` and calls in only to wait or to wake.
 #[napi]
@@ -26,6 +40,7 @@ pub struct NativeLock {
 }
 
 shared::shared_class!(NativeLock, Lock, "Lock");
+shared::across_processes!(NativeLock, Lock, "Lock");
 
 #[napi]
 impl NativeLock {

@@ -6,6 +6,7 @@ import { deserialize } from 'node:v8';
 import { native } from '../../native';
 import { parentProcess } from '../../process_info';
 import { activeChildren } from '../../process/registry';
+import { reviveShared } from '../../shared/handles';
 import type { ChildStart } from '../../process/started';
 import { loadFunction } from '../../worker/compile';
 import { flushStdio } from '../../worker/stdio';
@@ -47,7 +48,7 @@ async function main(start: ChildStart): Promise<void> {
   let code = 0;
   try {
     const target = await loadFunction(start.target, 0, start.baseDir);
-    await target.apply(start.self, start.args);
+    await target.apply(reviveShared(start.self), reviveShared(start.args) as unknown[]);
   } catch (error) {
     process.stderr.write(`${inspect(error)}\n`);
     code = 1;
