@@ -19,7 +19,7 @@ v8.setFlagsFromString('--expose-gc')
 const gc = globalThis.gc ?? vm.runInNewContext('gc')
 const binding = createRequire(import.meta.url)('../binding.js')
 
-/** Below every threshold, and above every one (the highest is 2^20 elements). */
+/** Below every threshold (the lowest is 2^16 elements), and above every one (the highest 2^20). */
 const SIZES = [1000, (1 << 20) + 3]
 
 const int = (bits, signed) => () => Math.floor(Math.random() * 2 ** bits) - (signed ? 2 ** (bits - 1) : 0)

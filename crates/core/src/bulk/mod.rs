@@ -73,16 +73,18 @@ pub enum Op {
 
 impl Op {
   /// Fewer elements than this run inline on the calling thread: where the
-  /// pool stopped losing in `measure.rs` on 2 cores (a sort ~1.4x faster on
-  /// the pool from 2^16-2^18 elements on, a fill ~2x from 2^17, min/max
-  /// ~1.5x from 2^18). A sum and an indexOf are bound by memory bandwidth and
-  /// gained little at any size; they go to the pool from 2^20 (~0.3 ms
-  /// inline) so that a Promise form does not hold its thread for long.
+  /// pool started to win in `measure.rs` on an idle 2-core machine (a sort
+  /// ~1.5x from 2^16-2^17 elements on, a fill ~2x and min/max ~1.8x from
+  /// 2^16, a sum ~1.7x from 2^18; past a few MiB all but the sort are bound
+  /// by memory bandwidth and gain little). An indexOf never gained; it goes
+  /// to the pool from 2^20 (~0.3 ms inline) so that a Promise form does not
+  /// hold its thread for long.
   fn parallel_from(&self) -> usize {
     match self {
-      Self::Sort | Self::Fill { .. } => 1 << 17,
-      Self::Min | Self::Max => 1 << 18,
-      Self::Sum | Self::IndexOf { .. } => 1 << 20,
+      Self::Fill { .. } | Self::Min | Self::Max => 1 << 16,
+      Self::Sort => 1 << 17,
+      Self::Sum => 1 << 18,
+      Self::IndexOf { .. } => 1 << 20,
     }
   }
 
