@@ -76,9 +76,9 @@ impl Op {
   /// pool started to win in `measure.rs` on an idle 2-core machine (a sort
   /// ~1.5x from 2^16-2^17 elements on, a fill ~2x and min/max ~1.8x from
   /// 2^16, a sum ~1.7x from 2^18; past a few MiB all but the sort are bound
-  /// by memory bandwidth and gain little). An indexOf never gained; it goes
-  /// to the pool from 2^20 (~0.3 ms inline) so that a Promise form does not
-  /// hold its thread for long.
+  /// by memory bandwidth and gain little). An indexOf gained nothing up to
+  /// 2^23; it goes to the pool from 2^20 (~0.3 ms inline) so that a Promise
+  /// form does not hold its thread for long.
   fn parallel_from(&self) -> usize {
     match self {
       Self::Fill { .. } | Self::Min | Self::Max => 1 << 16,
