@@ -22,15 +22,16 @@ export function refuseOptions(options: object, names: readonly string[], kind: C
   }
 }
 
-/** Until shared objects cross processes, refuses one in what a process-context
- *  task or Process receives, naming its path. */
+/** Refuses a shared object of a kind that does not cross processes (see
+ *  registerShareable) in what a process-context task or Process receives,
+ *  naming its path. */
 export function refuseShared(value: unknown, root: string, kind: ContextKind): void {
   if (kind !== 'process') return;
-  const path = findShared(value, root);
+  const path = findShared(value, root, true);
   if (path !== undefined) {
     throw new TypeError(
-      `${path} is a shared object: passing shared objects to a process-context task or Process is not supported yet; ` +
-        "use the default context 'thread' for work that shares objects",
+      `${path} is a shared object: passing one of its kind to a process-context task or Process is not supported yet ` +
+        "(SharedMemory and ShareableList do cross processes); use the default context 'thread' for work that shares it",
     );
   }
 }

@@ -19,13 +19,23 @@ export interface Shareable {
 
 type Reviver = (record: ShareRecord) => unknown;
 
+/** What a kind declares about itself when it registers. */
+export interface KindOptions {
+  /** Its objects work in any process (attached by what their record holds,
+   *  such as a name), so they travel to process-context tasks and Processes
+   *  too; other kinds live in one process's memory. */
+  crossesProcesses?: boolean;
+}
+
 const revivers = new Map<string, Reviver>();
+const crossing = new Set<string>();
 
 /** The key of the plain object that stands for a shared object in transit. */
 export const MARKER = '__multiproc_shared__';
 
-export function registerShareable(kind: string, revive: Reviver): void {
+export function registerShareable(kind: string, revive: Reviver, options: KindOptions = {}): void {
   revivers.set(kind, revive);
+  if (options.crossesProcesses) crossing.add(kind);
 }
 
 export function isShareable(value: unknown): value is Shareable {
@@ -39,6 +49,7 @@ const KIND_MODULES: Record<string, string> = {
   Semaphore: '../sync/semaphore', BoundedSemaphore: '../sync/semaphore',
   Event: '../sync/event', Condition: '../sync/condition', Barrier: '../sync/barrier',
   Value: '../shared_memory/value', SharedArray: '../shared_memory/array',
+  SharedMemory: '../shared_memory/shared_memory', ShareableList: '../shared_memory/shareable_list',
   Queue: '../queues/queue', JoinableQueue: '../queues/queue', SimpleQueue: '../queues/queue',
   Connection: '../queues/pipe',
   DictProxy: '../manager/dict', ListProxy: '../manager/list', Namespace: '../manager/namespace',
@@ -83,16 +94,17 @@ export function adoptNative<T>(): T | undefined {
 
 /**
  * Whether `value` holds a shared object, in the containers structured clone
- * walks. On true, `path` holds the steps to the first one found (cheap to
- * keep: joined into text only by findShared).
+ * walks (`local`: one whose kind does not cross processes). On true, `path`
+ * holds the steps to the first one found (cheap to keep: joined into text
+ * only by findShared).
  */
-function holdsShared(value: unknown, seen: Set<object>, path: (string | number)[]): boolean {
+function holdsShared(value: unknown, seen: Set<object>, path: (string | number)[], local: boolean): boolean {
   if (typeof value !== 'object' || value === null || seen.has(value)) return false;
   seen.add(value);
-  if (isShareable(value)) return true;
+  if (isShareable(value)) return !local || !crossing.has(value[kShare]().kind);
   const step = (item: unknown, key: string | number) => {
     path.push(key);
-    if (holdsShared(item, seen, path)) return true;
+    if (holdsShared(item, seen, path, local)) return true;
     path.pop();
     return false;
   };
@@ -114,10 +126,11 @@ function holdsShared(value: unknown, seen: Set<object>, path: (string | number)[
   return false;
 }
 
-/** Where in `value` (named from `root`, e.g. `args`) the first shared object is; undefined if none. */
-export function findShared(value: unknown, root: string): string | undefined {
+/** Where in `value` (named from `root`, e.g. `args`) the first shared object
+ *  is (`local`: of a kind that does not cross processes); undefined if none. */
+export function findShared(value: unknown, root: string, local = false): string | undefined {
   const path: (string | number)[] = [];
-  if (!holdsShared(value, new Set(), path)) return undefined;
+  if (!holdsShared(value, new Set(), path, local)) return undefined;
   return root + path.map((step) => (typeof step === 'number' ? `[${step}]` : step)).join('');
 }
 
@@ -164,7 +177,7 @@ function withMarkers(value: unknown, found: ShareRecord[], copies: Map<object, u
  * (plain objects, arrays, Maps, Sets) are searched; cycles are kept.
  */
 export function replaceShared(value: unknown, found: ShareRecord[]): unknown {
-  return holdsShared(value, new Set(), []) ? withMarkers(value, found, new Map()) : value;
+  return holdsShared(value, new Set(), [], false) ? withMarkers(value, found, new Map()) : value;
 }
 
 /** Undoes `replaceShared` in the receiving thread, in place. */
