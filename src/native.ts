@@ -34,5 +34,5 @@ function takeEnv(name: string): string | undefined {
 
 export type {
   AsyncWaker, FinishedJob, NativeBarrier, NativeCondition, NativeEvent, NativeLock, NativeSemaphore,
-  NativeChannel, NativeDict, NativeList, NativeQueue, NativeSharedMemory, NativeTaskPool, QueueTake, TakenJob,
+  NativeChannel, NativeDict, NativeList, NativeNamedSegment, NativeQueue, NativeSharedMemory, NativeTaskPool, QueueTake, TakenJob,
 } from '../binding';

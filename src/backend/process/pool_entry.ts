@@ -5,6 +5,9 @@ import { native } from '../../native';
 // Loaded first thing: it takes this child's identity out of the environment
 // before a task can see it.
 import '../../process_info';
+import { reviveShared } from '../../shared/handles';
+// And this one takes over this program's shared memory tracker pipe, if any.
+import '../../shared_memory/tracker';
 import { toErrorRecord } from '../../transfer/remote_error';
 import { loadFunction } from '../../worker/compile';
 import { runJob, type AnyFunction, type JobToRun } from '../../worker/run_job';
@@ -101,7 +104,7 @@ async function begin(): Promise<void> {
     try {
       specs.set(initializer.functionId, initializer.spec);
       const init = await functionFor(initializer.functionId);
-      await init(...initializer.args);
+      await init(...(reviveShared(initializer.args) as unknown[]));
     } catch (error) {
       writeFrameSync(CHANNEL_FD, ToParent.InitializerFailed, serialize(toErrorRecord(error)));
       await exit(1);

@@ -7,6 +7,9 @@ import { native } from '../../native';
 import { parentProcess } from '../../process_info';
 import { activeChildren } from '../../process/registry';
 import type { ChildStart } from '../../process/started';
+import { reviveShared } from '../../shared/handles';
+// Takes over this program's shared memory tracker pipe, if any.
+import '../../shared_memory/tracker';
 import { loadFunction } from '../../worker/compile';
 import { flushStdio } from '../../worker/stdio';
 import { START_FRAME } from './process_wire';
@@ -47,7 +50,7 @@ async function main(start: ChildStart): Promise<void> {
   let code = 0;
   try {
     const target = await loadFunction(start.target, 0, start.baseDir);
-    await target.apply(start.self, start.args);
+    await target.apply(reviveShared(start.self), reviveShared(start.args) as unknown[]);
   } catch (error) {
     process.stderr.write(`${inspect(error)}\n`);
     code = 1;
