@@ -50,7 +50,7 @@ function pack(value: unknown, where: string): Packed {
     default:
       if (value === null) return { format: NONE, code: Code.None };
       if (value instanceof Uint8Array) return { format: 's', code: Code.Bytes, bytes: value };
-      throw new TypeError(`${where} is ${describe(value)}: a ShareableList holds numbers, bigints, booleans, strings, Uint8Arrays and null`);
+      throw new TypeError(`${where} is ${value === undefined ? 'undefined' : describe(value)}: a ShareableList holds numbers, bigints, booleans, strings, Uint8Arrays and null`);
   }
 }
 
