@@ -138,12 +138,13 @@ export class ShareableList implements Shareable {
     return index;
   }
 
+  /** Item `index`'s struct format (ASCII, NUL-padded to 8 bytes). */
   #format(index: number): string {
     const view = this.#open();
     const start = this.#formatsStart + 8 * index;
-    let end = start + 8;
-    while (end > start && view.getUint8(end - 1) === 0) end--;
-    return decoder.decode(new Uint8Array(view.buffer, start, end - start));
+    let format = '';
+    for (let i = start; i < start + 8 && view.getUint8(i) !== 0; i++) format += String.fromCharCode(view.getUint8(i));
+    return format;
   }
 
   /** Writes `value` (packed as `packed`) into item `index`'s slot, with its format and code. */

@@ -6,6 +6,7 @@
 // Windows needs none: a mapping ends with its last handle.
 import { spawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { addonForChildren, native } from '../native';
@@ -42,6 +43,13 @@ function trackerPipe(): number {
       tracker.on('error', () => {});
       // Never keeps this program alive: it waits for the program, not the reverse.
       tracker.unref();
+      // Idle until the program ends: its start (a node's) yields the CPU to the
+      // program's own processes, such as the child this start is for.
+      try {
+        if (tracker.pid !== undefined) setPriority(tracker.pid, 19);
+      } catch {
+        // It has ended already (and its spawn failed, or it found no writer).
+      }
     } finally {
       closeSync(read);
     }
