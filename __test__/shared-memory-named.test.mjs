@@ -11,6 +11,7 @@ import test, { after, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile, execFileSync, spawn } from 'node:child_process'
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -336,6 +337,20 @@ test('in the process context, other shared kinds are still refused beside a Shar
   })
   assert.throws(() => new Process({ context: 'process', args: [{ m: segment, l: new Lock() }] }), /args\[0\]\.l is a shared object/)
   segment.unlink()
+})
+
+test("registerShareable's crossesProcesses: refuseShared lets such kinds through to the process context, and only those", T, () => {
+  const require = createRequire(import.meta.url)
+  const { registerShareable, kShare } = require('../src/shared/handles.js')
+  const { refuseShared } = require('../src/backend/kind.js')
+  const revive = () => ({})
+  registerShareable('TestCrossing', revive, { crossesProcesses: true })
+  registerShareable('TestLocal', revive)
+  const crossing = { [kShare]: () => ({ kind: 'TestCrossing', ids: [] }) }
+  const local = { [kShare]: () => ({ kind: 'TestLocal', ids: [] }) }
+  refuseShared([crossing, { deep: [crossing] }], 'args', 'process')
+  assert.throws(() => refuseShared([crossing, new Map([['k', local]])], 'args', 'process'), { name: 'TypeError', message: /^args\[1\]\.get\(k\) is a shared object/ })
+  refuseShared([local], 'args', 'thread')
 })
 
 test('a closed SharedMemory cannot be sent: refused at the call site, naming it', T, async () => {
