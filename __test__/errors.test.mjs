@@ -4,7 +4,7 @@ import fs, { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Pool, Queue, Barrier, Pipe, Empty, Full, EOFError, BrokenBarrierError, TimeoutError, Lock } from '../index.mjs';
+import { Pool, Queue, Barrier, Pipe, Empty, Full, EOFError, BrokenBarrierError, TimeoutError } from '../index.mjs';
 import { CONTEXTS, PKG, withPool } from './helpers.mjs';
 
 const T = { timeout: 30_000 };
@@ -35,7 +35,7 @@ test('bad pool options are refused with a clear error', T, () => {
   assert.throws(() => new Pool({ execArgv: [] }), { name: 'TypeError', message: /option execArgv has no meaning in the 'thread' context/ });
   assert.throws(() => new Pool({ context: 'process', cwd: '/no/such/dir' }), /cwd "\/no\/such\/dir" is not a directory/);
   assert.throws(() => new Pool({ context: 'process', resourceLimits: { codeRangeSizeMb: 8 } }), /codeRangeSizeMb has no meaning in the 'process' context/);
-  assert.throws(() => new Pool({ context: 'process', initializer: () => {}, initargs: [{ lock: new Lock() }] }), /initargs\[0\]\.lock is a shared object: .*not supported yet/);
+  assert.throws(() => new Pool({ context: 'process', initializer: () => {}, initargs: [{ barrier: new Barrier(2) }] }), /initargs\[0\]\.barrier is a shared object: .*not supported yet/);
   assert.throws(() => new Pool({ context: 'fork' }), TypeError);
   assert.throws(() => new Pool({ initializer: Math.max }), /native or bound/);
   assert.throws(() => new Pool({ initializer: () => {}, initargs: [() => {}] }), { name: 'TypeError', message: /^initargs\[0\] is a function/ });

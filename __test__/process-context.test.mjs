@@ -15,7 +15,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Process, Queue, Lock, Value, Event, task, wait, activeChildren, currentProcess, getContext } from '../index.mjs'
+import { Process, Queue, Lock, Value, Event, Barrier, task, wait, activeChildren, currentProcess, getContext } from '../index.mjs'
 
 const T = { timeout: 60000 }
 const context = 'process'
@@ -454,8 +454,8 @@ console.log('codes', p.exitCode, q.exitCode)
 test('a shared object in args is refused at construction, naming its path: not supported yet', T, () => {
   const cases = [
     [[new Queue()], /args\[0\] is a shared object/],
-    [[1, { deep: [new Lock()] }], /args\[1\]\.deep\[0\] is a shared object/],
-    [[new Map([['v', new Value('i', 1)]])], /args\[0\]\.get\(v\) is a shared object/],
+    [[1, { deep: [new Barrier(2)] }], /args\[1\]\.deep\[0\] is a shared object/],
+    [[new Map([['v', new Queue()]])], /args\[0\]\.get\(v\) is a shared object/],
   ]
   for (const [args, message] of cases) {
     assert.throws(() => new Process({ target: () => {}, args, context }), (error) => {
@@ -473,7 +473,7 @@ test("a shared object in a subclass's fields is refused at start(), naming this.
   class Holder extends Process {
     constructor() {
       super({ context: 'process' })
-      this.settings = { lock: new Lock() }
+      this.settings = { lock: new Lock(), barrier: new Barrier(2) }
     }
 
     run() {}
@@ -481,7 +481,7 @@ test("a shared object in a subclass's fields is refused at start(), naming this.
   const p = new Holder()
   assert.throws(() => p.start(), (error) => {
     assert.ok(error instanceof TypeError)
-    assert.match(error.message, /this\.settings\.lock is a shared object/)
+    assert.match(error.message, /this\.settings\.barrier is a shared object/)
     assert.match(error.message, /not supported yet/)
     return true
   })

@@ -23,8 +23,22 @@ const addon = given ?? Object.values(require.cache).find((loaded) => loaded?.exp
 /** To spread into the `workerData` of a worker this thread starts. */
 export const addonForWorkers: Record<string, string> = addon === undefined ? {} : { [ADDON_KEY]: addon };
 
+/** Names the program a process-context child belongs to (see crates/core/src/program.rs). */
+const PROGRAM_ENV = 'MULTIPROC_PROGRAM';
+
+// Before anything takes an owner token (sync/waiting.ts does at load): a
+// child shares the program's tokens and doorbell with its parent.
+const program = isMainThread ? takeEnv(PROGRAM_ENV) : undefined;
+if (program !== undefined) native.joinProgram(program);
+
+/** To spread into the environment of a process that needs only this addon
+ *  and takes no part in the program (the shared memory tracker). */
+export const addonForProcesses: Record<string, string> = addon === undefined ? {} : { [ADDON_ENV]: addon };
+
 /** To spread into the environment of a process-context child. */
-export const addonForChildren: Record<string, string> = addon === undefined ? {} : { [ADDON_ENV]: addon };
+export function forChildren(): Record<string, string> {
+  return { ...addonForProcesses, [PROGRAM_ENV]: native.programToken() };
+}
 
 function takeEnv(name: string): string | undefined {
   const value = process.env[name];

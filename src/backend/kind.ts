@@ -1,5 +1,5 @@
 // The one place that knows which contexts exist and what each refuses.
-import { findShared } from '../shared/handles';
+import { crossesProcesses, findShared } from '../shared/handles';
 import { describe } from '../task_function';
 
 /** Where workers and `Process` children run: worker threads, or OS child processes. */
@@ -22,16 +22,16 @@ export function refuseOptions(options: object, names: readonly string[], kind: C
   }
 }
 
-/** Refuses a shared object of a kind that does not cross processes (see
- *  registerShareable) in what a process-context task or Process receives,
- *  naming its path. */
+/** Refuses, in what a process-context task or Process receives, a shared
+ *  object that cannot cross processes yet, naming its path. */
 export function refuseShared(value: unknown, root: string, kind: ContextKind): void {
   if (kind !== 'process') return;
-  const path = findShared(value, root, true);
+  const path = findShared(value, root, crossesProcesses);
   if (path !== undefined) {
     throw new TypeError(
-      `${path} is a shared object: passing one of its kind to a process-context task or Process is not supported yet ` +
-        "(SharedMemory and ShareableList do cross processes); use the default context 'thread' for work that shares it",
+      `${path} is a shared object: passing it to a process-context task or Process is not supported yet ` +
+        '(so far SharedMemory, ShareableList, Value, RawValue, SharedArray, RawArray, Lock, RLock and Event are); ' +
+        "use the default context 'thread' for work that shares it",
     );
   }
 }

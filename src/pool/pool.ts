@@ -108,7 +108,7 @@ export class Pool {
       const functionId = this.#functionId(resolved.initializer, 'Pool initializer');
       resolved.initargs.forEach((arg, i) => assertCloneable(arg, `initargs[${i}]`));
       const found: ShareRecord[] = [];
-      initializer = { functionId, args: replaceShared(resolved.initargs, found) as unknown[] };
+      initializer = { functionId, args: replaceShared(resolved.initargs, found, this.context) as unknown[] };
       this.#initargsSent = new native.NativeHold(shareIds(found));
     }
     const start: ExecutorStart = {
@@ -141,10 +141,10 @@ export class Pool {
       validateSignal(options.signal, 'apply');
       const functionId = this.#functionId(fn);
       assertCloneable(list, 'args');
+      refuseShared(list, 'args', this.context);
       const found: ShareRecord[] = [];
-      const sendable = replaceShared(list, found) as unknown[];
+      const sendable = replaceShared(list, found, this.context) as unknown[];
       const shared = found.length > 0 ? found : undefined;
-      if (shared) refuseShared(list, 'args', this.context);
       if (options.signal?.aborted) return Promise.reject(options.signal.reason);
       if (options.signal === undefined && options.timeout === undefined) {
         return new Promise((resolve, reject) => this.#queueApply(functionId, { args: sendable, shared, resolve: resolve as PendingApply['resolve'], reject }));
@@ -362,7 +362,6 @@ export class Pool {
 
   #submitMap(functionId: number, items: ArrayLike<unknown> & { slice(a: number, b: number): unknown }, options: MapOptions<any>, mode: CallMode, method: string): Promise<unknown[]> {
     const chunksize = options.chunksize;
-    const original = items;
     let objects = false;
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
@@ -370,10 +369,10 @@ export class Pool {
       validateItem(item, i, mode, method);
       objects ||= typeof item === 'object' && item !== null;
     }
+    if (objects) refuseShared(items, 'iterable', this.context);
     const found: ShareRecord[] = [];
-    if (objects) items = replaceShared(items, found) as unknown[];
+    if (objects) items = replaceShared(items, found, this.context) as unknown[];
     const shared = found.length > 0 ? found : undefined;
-    if (shared) refuseShared(original, 'iterable', this.context);
     const { signal, onProgress } = options;
     signal?.throwIfAborted();
     const total = items.length;
@@ -434,7 +433,7 @@ export class Pool {
       {
         submit: (items, sink) => {
           const found: ShareRecord[] = [];
-          return this.#dispatcher.submit(functionId, CallMode.Single, replaceShared(items, found) as unknown[], sink, found);
+          return this.#dispatcher.submit(functionId, CallMode.Single, replaceShared(items, found, this.context) as unknown[], sink, found);
         },
         cancel: (id, stopRunning) => this.#dispatcher.cancel(id, stopRunning),
         validate: (item, index) => {

@@ -4,24 +4,15 @@
 import { inspect } from 'node:util';
 import { workerData } from 'node:worker_threads';
 import { reviveShared } from '../shared/handles';
-import type { Event } from '../sync/event';
-import type { Value } from '../shared_memory/value';
 import { importParentPreloads, loadFunction } from '../worker/compile';
 import { flushStdio, watchParent } from '../worker/stdio';
+import { recordExit } from './exit_state';
 import { activeChildren } from './registry';
 import type { ThreadChildStart } from './thread_child';
 
 const start = workerData as ThreadChildStart;
 watchParent(start.parentBlocked);
-const [exitCode, done] = reviveShared([...start.finished]) as [Value, Event];
-let recorded = false;
-
-function record(code: number): void {
-  if (recorded) return;
-  recorded = true;
-  exitCode.value = code;
-  done.set();
-}
+const record = (code: number) => recordExit(start.finished, code);
 
 // process.exit(n) in the target, or an error nobody caught.
 process.on('exit', record);

@@ -3,8 +3,10 @@ import { dirname } from 'node:path';
 import { contextKind, refuseOptions, refuseShared, type ContextKind } from '../backend/kind';
 import { startProcessChild } from '../backend/process/process_child';
 import { CHILD_OPTIONS, childOptions, type ChildOptions } from '../backend/process/spawn';
+import { native } from '../native';
 import { currentProcess, type WorkerIdentity } from '../process_info';
 import { kReady, kWhenReady, type Waitable } from '../queues/wait';
+import { replaceShared, shareIds, type ShareRecord } from '../shared/handles';
 import { waitOptions } from '../sync/waiting';
 import { describe, functionSpec, isTaskRef, type TaskFn } from '../task_function';
 import { assertCloneable } from '../transfer/cloneable';
@@ -120,7 +122,16 @@ export class Process<A extends unknown[] = any[]> implements Waitable {
     const self = subclassRun ? { ...this } : {};
     refuseShared(self, 'this', this.#kind);
     Object.entries(self).forEach(([key, value]) => assertCloneable(value, `this.${key}`));
-    const start: ChildStart = { target: spec, args: this.#args, self, baseDir: entryDir() };
+    const found: ShareRecord[] = [];
+    const start: ChildStart = {
+      target: spec,
+      args: replaceShared(this.#args, found, this.#kind) as unknown[],
+      self: replaceShared(self, found, this.#kind) as Record<string, unknown>,
+      baseDir: entryDir(),
+    };
+    // The shared objects sent live until the child has ended, whether or not
+    // it attached (a pipe end sent counts from now, as in Python).
+    const sent = new native.NativeHold(shareIds(found));
     const parent = currentProcess();
     const identity: WorkerIdentity = {
       name: this.#name,
@@ -132,7 +143,10 @@ export class Process<A extends unknown[] = any[]> implements Waitable {
     // Daemon children never keep the parent alive; others do, as in Python.
     if (this.#daemon) child.unref();
     childStarted(this);
-    void child.ended.then(() => childEnded(this));
+    void child.ended.then(() => {
+      sent.release();
+      childEnded(this);
+    });
   }
 
   /** Resolves when the child has finished, or after `timeout` ms (check exitCode). */

@@ -3,12 +3,11 @@
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { addonForWorkers, native } from '../native';
+import { addonForWorkers } from '../native';
 import { IDENTITY_KEY, type WorkerIdentity } from '../process_info';
-import { replaceShared, shareIds, type ShareRecord } from '../shared/handles';
-import { Value } from '../shared_memory/value';
-import { Event } from '../sync/event';
+import { waitSync } from '../sync/waiting';
 import { blockedFlag } from '../worker/stdio';
+import { newExitState, recordExit, recordedExit, waitExitSlice, whenExited, type ExitState } from './exit_state';
 import type { ChildStart, StartedChild } from './started';
 
 const CHILD_ENTRY = join(__dirname, 'child.js');
@@ -19,8 +18,8 @@ const STOP_CODES = { SIGTERM: -15, SIGKILL: -9 } as const;
 export interface ThreadChildStart extends ChildStart {
   /** This thread is blocked in a *Sync wait (see worker/stdio.ts). */
   parentBlocked: Int32Array;
-  /** Markers of the exit-code Value and the done Event the child sets. */
-  finished: unknown[];
+  /** Where the child records its exit code. */
+  finished: ExitState;
 }
 
 /** Resolves once `stream` (a worker's stdout/stderr, piped to ours) has ended. */
@@ -35,30 +34,14 @@ function drained(stream: Readable): Promise<void> {
 
 export function startThreadChild(start: ChildStart, identity: WorkerIdentity): StartedChild {
   // Set by the child itself, so joinSync() can wait while this thread is blocked.
-  const exitCode: Value = new Value('i', 0, { lock: false });
-  const done = new Event();
-  const found: ShareRecord[] = [];
-  const data: ThreadChildStart = {
-    target: start.target,
-    args: replaceShared(start.args, found) as unknown[],
-    self: replaceShared(start.self, found) as Record<string, unknown>,
-    baseDir: start.baseDir,
-    parentBlocked: blockedFlag,
-    finished: replaceShared([exitCode, done], found) as unknown[],
-  };
-  // The shared objects sent live until the child has ended, whether or not
-  // it attached (a pipe end sent counts from now, as in Python).
-  const sent = new native.NativeHold(shareIds(found));
+  const finished = newExitState();
+  const data: ThreadChildStart = { ...start, parentBlocked: blockedFlag, finished };
   const worker = new Worker(CHILD_ENTRY, { workerData: { ...data, [IDENTITY_KEY]: identity, ...addonForWorkers } });
   let stopCode: number | undefined;
   const ended = new Promise<void>((resolve) => {
     worker.once('exit', (code) => {
-      sent.release();
       // Crashes that bypassed the child's own bookkeeping (out of memory...).
-      if (!done.isSet()) {
-        exitCode.value = code;
-        done.set();
-      }
+      recordExit(finished, code);
       // The child's last output may still be on its way through this
       // thread's side of its stdout/stderr pipes; join() resolves once it
       // has been written out, so it comes before what the parent prints next.
@@ -73,9 +56,9 @@ export function startThreadChild(start: ChildStart, identity: WorkerIdentity): S
     // Kept: Worker.threadId turns -1 once the thread exits.
     ident: worker.threadId,
     ended,
-    exitCode: () => stopCode ?? (done.isSet() ? exitCode.value : null),
+    exitCode: () => stopCode ?? recordedExit(finished),
     waitSync(timeout) {
-      if (stopCode === undefined) done.waitSync(timeout);
+      if (stopCode === undefined) waitSync((ms) => waitExitSlice(finished, ms), timeout);
     },
     stop(signal) {
       stopCode = STOP_CODES[signal];
@@ -83,6 +66,6 @@ export function startThreadChild(start: ChildStart, identity: WorkerIdentity): S
     },
     ref: () => worker.ref(),
     unref: () => worker.unref(),
-    whenEnded: (signal) => done.wait({ signal }),
+    whenEnded: (signal) => whenExited(finished, signal),
   };
 }

@@ -13,29 +13,51 @@ export interface ShareRecord {
   state?: unknown;
 }
 
+/** Where a shared object is sent: another thread of this process (its record
+ *  names native ids), or another process (its record locates OS shared memory). */
+export type Destination = 'thread' | 'process';
+
+/** Answers whether a shared object can be sent to another process; a kind
+ *  without it cannot (yet). */
+export const kCrossesProcesses = Symbol.for('multiproc.crossesProcesses');
+
 export interface Shareable {
-  [kShare](): ShareRecord;
+  [kShare](to?: Destination): ShareRecord;
+  [kCrossesProcesses]?(): boolean;
+}
+
+export function crossesProcesses(value: Shareable): boolean {
+  return value[kCrossesProcesses]?.() === true;
+}
+
+/** Where another process finds a native object's memory (see the binding's `locate`). */
+export interface Location {
+  token: string;
+  offset: number;
+  len: number;
+}
+
+/** The record of a kind whose native object is found by id in this process,
+ *  or by the location of its memory from another process. */
+export function nativeRecord(kind: string, object: { id: number; locate(): Location }, to: Destination): ShareRecord {
+  return to === 'process' ? { kind, ids: [object.id], state: { at: object.locate() } } : { kind, ids: [object.id] };
+}
+
+/** The native object a `nativeRecord` names, attached by location or by id. */
+export function attachNative<T>(record: ShareRecord, byId: (id: number) => T, byLocation: (at: Location) => T): T {
+  const at = (record.state as { at?: Location } | undefined)?.at;
+  return at === undefined ? byId(record.ids[0]) : byLocation(at);
 }
 
 type Reviver = (record: ShareRecord) => unknown;
 
-/** What a kind declares about itself when it registers. */
-export interface KindOptions {
-  /** Its objects work in any process (attached by what their record holds,
-   *  such as a name), so they travel to process-context tasks and Processes
-   *  too; other kinds live in one process's memory. */
-  crossesProcesses?: boolean;
-}
-
 const revivers = new Map<string, Reviver>();
-const crossing = new Set<string>();
 
 /** The key of the plain object that stands for a shared object in transit. */
 export const MARKER = '__multiproc_shared__';
 
-export function registerShareable(kind: string, revive: Reviver, options: KindOptions = {}): void {
+export function registerShareable(kind: string, revive: Reviver): void {
   revivers.set(kind, revive);
-  if (options.crossesProcesses) crossing.add(kind);
 }
 
 export function isShareable(value: unknown): value is Shareable {
@@ -93,18 +115,17 @@ export function adoptNative<T>(): T | undefined {
 }
 
 /**
- * Whether `value` holds a shared object, in the containers structured clone
- * walks (`local`: one whose kind does not cross processes). On true, `path`
- * holds the steps to the first one found (cheap to keep: joined into text
- * only by findShared).
+ * Whether `value` holds a shared object (one `accept` refuses, if given), in
+ * the containers structured clone walks. On true, `path` holds the steps to
+ * the first one found (cheap to keep: joined into text only by findShared).
  */
-function holdsShared(value: unknown, seen: Set<object>, path: (string | number)[], local: boolean): boolean {
+function holdsShared(value: unknown, seen: Set<object>, path: (string | number)[], accept?: (found: Shareable) => boolean): boolean {
   if (typeof value !== 'object' || value === null || seen.has(value)) return false;
   seen.add(value);
-  if (isShareable(value)) return !local || !crossing.has(value[kShare]().kind);
+  if (isShareable(value)) return accept === undefined || !accept(value);
   const step = (item: unknown, key: string | number) => {
     path.push(key);
-    if (holdsShared(item, seen, path, local)) return true;
+    if (holdsShared(item, seen, path, accept)) return true;
     path.pop();
     return false;
   };
@@ -127,19 +148,19 @@ function holdsShared(value: unknown, seen: Set<object>, path: (string | number)[
 }
 
 /** Where in `value` (named from `root`, e.g. `args`) the first shared object
- *  is (`local`: of a kind that does not cross processes); undefined if none. */
-export function findShared(value: unknown, root: string, local = false): string | undefined {
+ *  is (the first `accept` refuses, if given); undefined if none. */
+export function findShared(value: unknown, root: string, accept?: (found: Shareable) => boolean): string | undefined {
   const path: (string | number)[] = [];
-  if (!holdsShared(value, new Set(), path, local)) return undefined;
+  if (!holdsShared(value, new Set(), path, accept)) return undefined;
   return root + path.map((step) => (typeof step === 'number' ? `[${step}]` : step)).join('');
 }
 
 /** A copy of `value` with markers for shared objects; `copies` keeps cycles and shared references. */
-function withMarkers(value: unknown, found: ShareRecord[], copies: Map<object, unknown>): unknown {
+function withMarkers(value: unknown, found: ShareRecord[], copies: Map<object, unknown>, to: Destination): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (copies.has(value)) return copies.get(value);
   if (isShareable(value)) {
-    const record = value[kShare]();
+    const record = value[kShare](to);
     found.push(record);
     const marker = { [MARKER]: record };
     copies.set(value, marker);
@@ -148,36 +169,36 @@ function withMarkers(value: unknown, found: ShareRecord[], copies: Map<object, u
   if (Array.isArray(value)) {
     const copy: unknown[] = new Array(value.length);
     copies.set(value, copy);
-    for (let i = 0; i < value.length; i++) if (i in value) copy[i] = withMarkers(value[i], found, copies);
+    for (let i = 0; i < value.length; i++) if (i in value) copy[i] = withMarkers(value[i], found, copies, to);
     return copy;
   }
   if (value instanceof Map) {
     const copy = new Map();
     copies.set(value, copy);
-    for (const [k, v] of value) copy.set(withMarkers(k, found, copies), withMarkers(v, found, copies));
+    for (const [k, v] of value) copy.set(withMarkers(k, found, copies, to), withMarkers(v, found, copies, to));
     return copy;
   }
   if (value instanceof Set) {
     const copy = new Set();
     copies.set(value, copy);
-    for (const item of value) copy.add(withMarkers(item, found, copies));
+    for (const item of value) copy.add(withMarkers(item, found, copies, to));
     return copy;
   }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return value;
   const copy: Record<string, unknown> = Object.create(proto);
   copies.set(value, copy);
-  for (const key of Object.keys(value)) copy[key] = withMarkers((value as Record<string, unknown>)[key], found, copies);
+  for (const key of Object.keys(value)) copy[key] = withMarkers((value as Record<string, unknown>)[key], found, copies, to);
   return copy;
 }
 
 /**
- * A copy of `value` with every shared object replaced by its marker, or
- * `value` itself when it holds none. Only containers structured clone walks
+ * A copy of `value` with every shared object replaced by its marker for `to`,
+ * or `value` itself when it holds none. Only containers structured clone walks
  * (plain objects, arrays, Maps, Sets) are searched; cycles are kept.
  */
-export function replaceShared(value: unknown, found: ShareRecord[]): unknown {
-  return holdsShared(value, new Set(), [], false) ? withMarkers(value, found, new Map()) : value;
+export function replaceShared(value: unknown, found: ShareRecord[], to: Destination = 'thread'): unknown {
+  return holdsShared(value, new Set(), []) ? withMarkers(value, found, new Map(), to) : value;
 }
 
 /** Undoes `replaceShared` in the receiving thread, in place. */

@@ -1,9 +1,9 @@
-import { native, type NativeSharedMemory } from '../native';
-import { adopting, kShare, registerShareable, revive, type Shareable, type ShareRecord } from '../shared/handles';
-import { Lock, RLock } from '../sync/lock';
+import type { NativeSharedMemory } from '../native';
+import { adopting, kCrossesProcesses, kShare, registerShareable, type Destination, type Shareable, type ShareRecord } from '../shared/handles';
+import type { Lock, RLock } from '../sync/lock';
 import { describe } from '../task_function';
 import { fromStored, toStored, typecode, type NumberTypecode, type Typecode, type TypecodeName, type ValueOf } from './typecodes';
-import { lockRecord, missingLock, resolveLock, sharedCells, type LockOption } from './value';
+import { memoryCrosses, memoryState, missingLock, resolveLock, revivedParts, sharedCells, type LockOption } from './value';
 
 type Cells = InstanceType<Typecode['Array']>;
 
@@ -88,13 +88,14 @@ export class SharedArray<C extends TypecodeName = NumberTypecode> implements Sha
   }
 
   /** @internal */
-  [kShare](): ShareRecord {
-    const lock = lockRecord(this.#lock);
-    return {
-      kind: 'SharedArray',
-      ids: [this.#memory.id, ...(lock?.ids ?? [])],
-      state: { typecode: this.#type.code, length: this.length, lock, raw: this instanceof RawArray },
-    };
+  [kShare](to: Destination = 'thread'): ShareRecord {
+    const { ids, ...parts } = memoryState(this.#memory, this.#lock, to);
+    return { kind: 'SharedArray', ids, state: { ...parts, typecode: this.#type.code, length: this.length, raw: this instanceof RawArray } };
+  }
+
+  /** @internal */
+  [kCrossesProcesses](): boolean {
+    return memoryCrosses(this.#lock);
   }
 }
 
@@ -106,8 +107,7 @@ export class RawArray<C extends TypecodeName = NumberTypecode> extends SharedArr
 }
 
 registerShareable('SharedArray', (record) => {
-  const { typecode: code, length, lock, raw } = record.state as { typecode: TypecodeName; length: number; lock: ShareRecord | null; raw: boolean };
-  const sharedLock = lock === null ? false : (revive(lock) as Lock | RLock);
-  return adopting(native.NativeSharedMemory.attach(record.ids[0]), () =>
-    raw ? new RawArray(code, length) : new SharedArray(code, length, { lock: sharedLock }));
+  const { typecode: code, length, raw } = record.state as { typecode: TypecodeName; length: number; raw: boolean };
+  const { memory, lock } = revivedParts(record);
+  return adopting(memory, () => (raw ? new RawArray(code, length) : new SharedArray(code, length, { lock })));
 });

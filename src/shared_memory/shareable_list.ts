@@ -1,5 +1,5 @@
 import { endianness } from 'node:os';
-import { kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
+import { kCrossesProcesses, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
 import { describe } from '../task_function';
 import { SharedMemory } from './shared_memory';
 
@@ -233,10 +233,15 @@ export class ShareableList implements Shareable {
     for (let i = 0; i < this.#length; i++) yield this.get(i);
   }
 
-  /** @internal Sent by name, as Python pickles it: the receiver attaches. */
+  /** @internal Sent by name, as Python pickles it, to a thread or a process: the receiver attaches. */
   [kShare](): ShareRecord {
     return { ...this.shm[kShare](), kind: 'ShareableList' };
   }
+
+  /** @internal As its SharedMemory. */
+  [kCrossesProcesses](): boolean {
+    return true;
+  }
 }
 
-registerShareable('ShareableList', (record) => new ShareableList({ name: (record.state as { name: string }).name }), { crossesProcesses: true });
+registerShareable('ShareableList', (record) => new ShareableList({ name: (record.state as { name: string }).name }));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { native, type NativeNamedSegment } from '../native';
-import { kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
+import { kCrossesProcesses, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
 import { describe } from '../task_function';
 import { track, untrack } from './tracker';
 
@@ -149,11 +149,16 @@ export class SharedMemory implements Shareable {
     return new Error(`SharedMemory ${JSON.stringify(this.#name)} is closed: ${what}; attach again with new SharedMemory({ name: ${JSON.stringify(this.#name)} })`);
   }
 
-  /** @internal Sent by name, as Python pickles it: the receiver attaches. */
+  /** @internal Sent by name, as Python pickles it, to a thread or a process: the receiver attaches. */
   [kShare](): ShareRecord {
     if (this.#buf === undefined) throw this.#closed('a closed handle cannot be sent');
     return { kind: 'SharedMemory', ids: [], state: { name: this.#name } };
   }
+
+  /** @internal Any process on the machine can attach by name. */
+  [kCrossesProcesses](): boolean {
+    return true;
+  }
 }
 
-registerShareable('SharedMemory', (record) => new SharedMemory({ name: (record.state as { name: string }).name }), { crossesProcesses: true });
+registerShareable('SharedMemory', (record) => new SharedMemory({ name: (record.state as { name: string }).name }));

@@ -9,7 +9,7 @@ import { closeSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { addonForChildren, native } from '../native';
+import { addonForProcesses, native } from '../native';
 
 /** Whether segments are tracked on this OS at all. */
 export const TRACKS = process.platform !== 'win32';
@@ -38,7 +38,7 @@ function trackerPipe(): number {
       // Its own session (no terminal signals), no output, the addon this
       // process loaded, and none of this program's Node options or environment.
       const tracker = spawn(process.execPath, [ENTRY], {
-        stdio: [read, 'ignore', 'ignore'], detached: true, cwd: '/', env: addonForChildren,
+        stdio: [read, 'ignore', 'ignore'], detached: true, cwd: '/', env: addonForProcesses,
       });
       tracker.on('error', () => {});
       // Never keeps this program alive: it waits for the program, not the reverse.

@@ -1,5 +1,6 @@
 import { native, type NativeSharedMemory } from '../native';
-import { adoptNative, adopting, kShare, registerShareable, revive, type Shareable, type ShareRecord } from '../shared/handles';
+import type { MemoryLocation } from '../../binding';
+import { adoptNative, adopting, crossesProcesses, kCrossesProcesses, kShare, registerShareable, revive, type Destination, type Shareable, type ShareRecord } from '../shared/handles';
 import { Lock, RLock } from '../sync/lock';
 import { describe } from '../task_function';
 import { fromStored, toStored, typecode, type NumberTypecode, type Typecode, type TypecodeName, type ValueOf } from './typecodes';
@@ -26,8 +27,28 @@ export function sharedCells(type: Typecode, length: number): { memory: NativeSha
   return { memory, cells: new type.Array(memory.view(), 0, length) };
 }
 
-export function lockRecord(lock: Lock | RLock | undefined): ShareRecord | null {
-  return lock === undefined ? null : lock[kShare]();
+export function lockRecord(lock: Lock | RLock | undefined, to: Destination): ShareRecord | null {
+  return lock === undefined ? null : (lock as Shareable)[kShare](to);
+}
+
+/** A Value's or SharedArray's memory and lock as sent `to` (see revivedParts). */
+export function memoryState(memory: NativeSharedMemory, lock: Lock | RLock | undefined, to: Destination): { ids: number[]; lock: ShareRecord | null; at?: MemoryLocation } {
+  const sentLock = lockRecord(lock, to);
+  return { ids: [memory.id, ...(sentLock?.ids ?? [])], lock: sentLock, at: to === 'process' ? memory.locate() : undefined };
+}
+
+/** Whether a Value's or SharedArray's memory and lock can go to another process. */
+export function memoryCrosses(lock: Lock | RLock | undefined): boolean {
+  return lock === undefined || crossesProcesses(lock);
+}
+
+/** The memory and lock a received record names: by location from another process, else by id. */
+export function revivedParts(record: ShareRecord): { memory: NativeSharedMemory; lock: Lock | RLock | false } {
+  const { lock, at } = record.state as { lock: ShareRecord | null; at?: MemoryLocation };
+  return {
+    memory: at === undefined ? native.NativeSharedMemory.attach(record.ids[0]) : native.NativeSharedMemory.attachAt(at),
+    lock: lock === null ? false : (revive(lock) as Lock | RLock),
+  };
 }
 
 export function missingLock(kind: string): Error {
@@ -130,13 +151,14 @@ export class Value<C extends TypecodeName = NumberTypecode> implements Shareable
   }
 
   /** @internal */
-  [kShare](): ShareRecord {
-    const lock = lockRecord(this.#lock);
-    return {
-      kind: 'Value',
-      ids: [this.#memory.id, ...(lock?.ids ?? [])],
-      state: { typecode: this.#type.code, lock, raw: this instanceof RawValue },
-    };
+  [kShare](to: Destination = 'thread'): ShareRecord {
+    const { ids, ...parts } = memoryState(this.#memory, this.#lock, to);
+    return { kind: 'Value', ids, state: { ...parts, typecode: this.#type.code, raw: this instanceof RawValue } };
+  }
+
+  /** @internal */
+  [kCrossesProcesses](): boolean {
+    return memoryCrosses(this.#lock);
   }
 }
 
@@ -148,8 +170,7 @@ export class RawValue<C extends TypecodeName = NumberTypecode> extends Value<C> 
 }
 
 registerShareable('Value', (record) => {
-  const { typecode: code, lock, raw } = record.state as { typecode: TypecodeName; lock: ShareRecord | null; raw: boolean };
-  const sharedLock = lock === null ? false : (revive(lock) as Lock | RLock);
-  return adopting(native.NativeSharedMemory.attach(record.ids[0]), () =>
-    raw ? new RawValue(code) : new Value(code, undefined, { lock: sharedLock }));
+  const { typecode: code, raw } = record.state as { typecode: TypecodeName; raw: boolean };
+  const { memory, lock } = revivedParts(record);
+  return adopting(memory, () => (raw ? new RawValue(code) : new Value(code, undefined, { lock })));
 });

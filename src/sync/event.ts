@@ -1,5 +1,5 @@
 import { native, type NativeEvent } from '../native';
-import { adoptNative, adopting, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
+import { adoptNative, adopting, attachNative, kCrossesProcesses, kShare, nativeRecord, registerShareable, type Destination, type Shareable, type ShareRecord } from '../shared/handles';
 import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync, type WaitOptions } from './waiting';
 
 /** Python's `Event`: a flag threads wait on until it is set. */
@@ -43,9 +43,15 @@ export class Event implements Shareable {
   }
 
   /** @internal */
-  [kShare](): ShareRecord {
-    return { kind: 'Event', ids: [this.#native.id] };
+  [kShare](to: Destination = 'thread'): ShareRecord {
+    return nativeRecord('Event', this.#native, to);
+  }
+
+  /** @internal */
+  [kCrossesProcesses](): boolean {
+    return true;
   }
 }
 
-registerShareable('Event', (record) => adopting(native.NativeEvent.attach(record.ids[0]), () => new Event()));
+registerShareable('Event', (record) =>
+  adopting(attachNative(record, (id) => native.NativeEvent.attach(id), (at) => native.NativeEvent.attachAt(at)), () => new Event()));

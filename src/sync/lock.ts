@@ -1,5 +1,5 @@
 import { native, type NativeLock } from '../native';
-import { adoptNative, adopting, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
+import { adoptNative, adopting, attachNative, kCrossesProcesses, kShare, nativeRecord, registerShareable, type Destination, type Shareable, type ShareRecord } from '../shared/handles';
 import { OWNER, Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from './waiting';
 
 // Words of the lock's shared memory (see crates/core/src/sync/lock.rs).
@@ -7,8 +7,10 @@ import { OWNER, Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOp
 const STATE = 0;
 const RLOCK_OWNER = 1;
 const COUNT = 2;
-/** Waiters parked or queued in the core (see crates/core/src/sync/lock.rs). */
+/** Waiters parked or queued in the core, and threads of other processes
+ *  asleep on the state word (see crates/core/src/sync/lock.rs). */
 const WAITERS = 3;
+const ON_WORD = 4;
 const UNLOCKED = 0;
 const CONTENDED = 1 << 30;
 
@@ -24,7 +26,15 @@ abstract class LockBase implements Shareable {
     this.words = new Int32Array(this.native.view());
   }
 
-  abstract [kShare](): ShareRecord;
+  /** @internal */
+  [kShare](to: Destination = 'thread'): ShareRecord {
+    return nativeRecord(this instanceof RLock ? 'RLock' : 'Lock', this.native, to);
+  }
+
+  /** @internal */
+  [kCrossesProcesses](): boolean {
+    return true;
+  }
 
   /** Takes the lock word for this thread, blocking as asked. A holder whose
    *  thread died no longer holds it: the native wait takes it over. */
@@ -54,7 +64,7 @@ abstract class LockBase implements Shareable {
   protected put(): void {
     const previous = Atomics.exchange(this.words, STATE, UNLOCKED);
     if (previous === UNLOCKED) throw new Error('release of an unlocked lock: acquire it first');
-    if ((previous & CONTENDED) !== 0 && Atomics.load(this.words, WAITERS) > 0) {
+    if ((previous & CONTENDED) !== 0 && (Atomics.load(this.words, WAITERS) > 0 || Atomics.load(this.words, ON_WORD) > 0)) {
       this.native.wake();
       deliverPendingWakes();
     }
@@ -109,11 +119,6 @@ export class Lock extends LockBase {
   /** Releases the lock (any thread may release a `Lock`); releasing a free lock throws. */
   release(): void {
     this.put();
-  }
-
-  /** @internal */
-  [kShare](): ShareRecord {
-    return { kind: 'Lock', ids: [this.native.id] };
   }
 }
 
@@ -187,12 +192,9 @@ export class RLock extends LockBase {
     this.words[COUNT] = 1;
     return true;
   }
-
-  /** @internal */
-  [kShare](): ShareRecord {
-    return { kind: 'RLock', ids: [this.native.id] };
-  }
 }
 
-registerShareable('Lock', (record) => adopting(native.NativeLock.attach(record.ids[0]), () => new Lock()));
-registerShareable('RLock', (record) => adopting(native.NativeLock.attach(record.ids[0]), () => new RLock()));
+const attachLock = (record: ShareRecord) => attachNative(record, (id) => native.NativeLock.attach(id), (at) => native.NativeLock.attachAt(at));
+
+registerShareable('Lock', (record) => adopting(attachLock(record), () => new Lock()));
+registerShareable('RLock', (record) => adopting(attachLock(record), () => new RLock()));

@@ -11,6 +11,8 @@ mod handles;
 pub mod manager;
 pub mod os;
 pub mod pipe;
+#[cfg(not(loom))]
+pub mod program;
 pub mod queue;
 mod shared_memory;
 mod shim;
@@ -19,6 +21,8 @@ mod task_pool;
 
 pub use handles::HandleTable;
 pub use shared_memory::SharedMemory;
+#[cfg(not(loom))]
+pub use shared_memory::Location;
 /// Any object shared between threads (a lock, a queue, shared memory...), as
 /// kept alive by jobs and found through a [`HandleTable`] by id.
 pub type Shared = std::sync::Arc<dyn std::any::Any + Send + Sync>;

@@ -1,10 +1,12 @@
 use std::sync::Arc;
 
+use multiproc_core::program;
 use multiproc_core::sync::{owner, Acquire, Lock};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::shared::{self, AsyncWaker};
+use crate::shared_memory::MemoryLocation;
 
 /// This thread's owner token for locks, barriers and conditions (call once per
 /// thread). When the thread's environment ends (the worker finished, crashed,
@@ -15,6 +17,19 @@ pub fn thread_owner(env: Env) -> Result<u32> {
   let me = owner::new_owner();
   env.add_env_cleanup_hook(me, owner::died)?;
   Ok(me)
+}
+
+/// How a process-context child joins this program (see `joinProgram`).
+#[napi]
+pub fn program_token() -> String {
+  program::token()
+}
+
+/// In a process-context child, before anything takes an owner token: share
+/// the program's owner tokens and doorbell with its parent.
+#[napi]
+pub fn join_program(token: String) -> Result<()> {
+  program::join(&token).map_err(|error| Error::new(Status::GenericFailure, format!("cannot join the parent's program: {error}")))
 }
 
 /// Native side of `Lock`/`RLock`: JS takes and releases the state word
@@ -32,6 +47,20 @@ impl NativeLock {
   #[napi(constructor)]
   pub fn new() -> Self {
     Self::create(Lock::new())
+  }
+
+  /// This process's side of a lock another process located.
+  #[napi(factory)]
+  pub fn attach_at(location: MemoryLocation) -> Result<Self> {
+    let lock = Lock::attach(&location.into())
+      .map_err(|error| Error::new(Status::GenericFailure, format!("cannot attach the lock of another process (has it ended?): {error}")))?;
+    Ok(Self::create(lock))
+  }
+
+  /// Where another process attaches this lock (from then on shared across processes).
+  #[napi]
+  pub fn locate(&self) -> MemoryLocation {
+    self.inner.locate().into()
   }
 
   #[napi(ts_return_type = "ArrayBuffer")]

@@ -6,7 +6,6 @@ import { serialize } from 'node:v8';
 import { native } from '../../native';
 import type { WorkerIdentity } from '../../process_info';
 import type { ChildStart, StartedChild } from '../../process/started';
-import { replaceShared, type ShareRecord } from '../../shared/handles';
 import { whileBlocked } from '../../worker/stdio';
 import { START_FRAME } from './process_wire';
 import { exitCodeOf, spawnChild, type ChildOptions } from './spawn';
@@ -41,9 +40,7 @@ export function startProcessChild(start: ChildStart, identity: WorkerIdentity, o
   }
   // The channel never keeps this process alive: the child's handle does, unless it is a daemon.
   channel.socket.unref();
-  // Only kinds that cross processes get here (refuseShared): they travel by what their record holds.
-  const found: ShareRecord[] = [];
-  channel.sendSync(START_FRAME, serialize({ ...start, args: replaceShared(start.args, found), self: replaceShared(start.self, found) }));
+  channel.sendSync(START_FRAME, serialize(start));
   if (identity.daemon) stopAtExit(child);
   let code: number | null = null;
   const ended = new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
-import { addonForChildren } from '../../native';
+import { forChildren } from '../../native';
 import { CHILD_IDENTITY_ENV, type WorkerIdentity } from '../../process_info';
 import { trackerForChild } from '../../shared_memory/tracker';
 import { describe } from '../../task_function';
@@ -87,7 +87,7 @@ export function spawnChild(entry: string, identity: WorkerIdentity, options: Chi
   const tracker = trackerForChild();
   const child = spawn(process.execPath, [...execArgv, entry], {
     cwd: options.cwd,
-    env: { ...(options.env ?? process.env), [CHILD_IDENTITY_ENV]: JSON.stringify(identity), ...addonForChildren, ...tracker.env },
+    env: { ...(options.env ?? process.env), [CHILD_IDENTITY_ENV]: JSON.stringify(identity), ...forChildren(), ...tracker.env },
     stdio: ['ignore', 'inherit', 'inherit', 'pipe', ...tracker.stdio],
   });
   const socket = child.stdio[3] as Socket;

@@ -87,7 +87,7 @@ mod imp {
   use std::io;
   use std::os::fd::AsFd;
 
-  use super::super::posix::{fd_len, shm_open, sized};
+  use super::super::posix::{fd_stat, shm_open, sized};
   use super::{Mapping, NamedSegment};
 
   fn os_name(name: &str) -> String {
@@ -106,7 +106,7 @@ mod imp {
 
   pub fn attach(name: &str) -> io::Result<NamedSegment> {
     let fd = shm_open(&os_name(name), libc::O_RDWR)?;
-    let len = fd_len(&fd)?;
+    let len = fd_stat(&fd)?.st_size as usize;
     Ok(NamedSegment { mapping: Mapping::map_fd(fd.as_fd(), len)? })
   }
 

@@ -1,5 +1,5 @@
 //! What the POSIX segments ([`super::Segment`] on macOS, [`super::NamedSegment`])
-//! have in common: `shm_open` with owner-only permissions, sizing, length.
+//! have in common: `shm_open` with owner-only permissions, sizing, `fstat`.
 
 use std::ffi::CString;
 use std::io;
@@ -17,13 +17,13 @@ pub fn shm_open(name: &str, flags: libc::c_int) -> io::Result<OwnedFd> {
   Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-pub fn fd_len(fd: &OwnedFd) -> io::Result<usize> {
+pub fn fd_stat(fd: &OwnedFd) -> io::Result<libc::stat> {
   // SAFETY: fstat into a zeroed struct on an fd we own.
   let mut stat: libc::stat = unsafe { std::mem::zeroed() };
   if unsafe { libc::fstat(fd.as_raw_fd(), &mut stat) } != 0 {
     return Err(io::Error::last_os_error());
   }
-  Ok(stat.st_size as usize)
+  Ok(stat)
 }
 
 /// Sets the length of the fresh object behind `fd` (its new bytes read as zero).

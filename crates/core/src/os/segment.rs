@@ -52,12 +52,14 @@ mod imp {
   use std::io;
   use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 
-  use super::super::posix::{fd_len, sized};
+  use super::super::posix::{fd_stat, sized};
   use super::{bad_token, Mapping, Segment};
 
+  /// The token is "pid/fd/inode": fd numbers are reused once closed, the
+  /// inode tells whether the fd still is this segment.
   fn from_fd(fd: OwnedFd, len: usize) -> io::Result<Segment> {
     let mapping = Mapping::map_fd(fd.as_fd(), len)?;
-    let token = format!("{}/{}", std::process::id(), fd.as_raw_fd());
+    let token = format!("{}/{}/{}", std::process::id(), fd.as_raw_fd(), fd_stat(&fd)?.st_ino);
     Ok(Segment { mapping, token, _fd: fd })
   }
 
@@ -72,10 +74,12 @@ mod imp {
   }
 
   pub fn attach(token: &str) -> io::Result<Segment> {
-    let (pid, fd) = token.split_once('/').ok_or_else(|| bad_token(token))?;
-    let (pid, fd) = match (pid.parse::<u32>(), fd.parse::<i32>()) {
-      (Ok(pid), Ok(fd)) => (pid, fd),
-      _ => return Err(bad_token(token)),
+    let mut parts = token.split('/');
+    let (Some(pid), Some(fd), Some(ino), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+      return Err(bad_token(token));
+    };
+    let (Ok(pid), Ok(fd), Ok(ino)) = (pid.parse::<u32>(), fd.parse::<i32>(), ino.parse::<u64>()) else {
+      return Err(bad_token(token));
     };
     let path = CString::new(format!("/proc/{pid}/fd/{fd}")).expect("no NUL in a formatted path");
     // SAFETY: plain open; the fd is owned from here on.
@@ -84,8 +88,11 @@ mod imp {
       return Err(io::Error::last_os_error());
     }
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    let len = fd_len(&fd)?;
-    from_fd(fd, len)
+    let stat = fd_stat(&fd)?;
+    if stat.st_ino as u64 != ino {
+      return Err(io::Error::new(io::ErrorKind::NotFound, format!("shared memory {token} is gone (its process closed it)")));
+    }
+    from_fd(fd, stat.st_size as usize)
   }
 }
 
@@ -95,7 +102,7 @@ mod imp {
   use std::os::fd::AsFd;
   use std::sync::atomic::{AtomicU32, Ordering};
 
-  use super::super::posix::{fd_len, shm_open, sized};
+  use super::super::posix::{fd_stat, shm_open, sized};
   use super::{bad_token, Mapping, Segment};
 
   static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -113,7 +120,7 @@ mod imp {
       return Err(bad_token(token));
     }
     let fd = shm_open(token, libc::O_RDWR)?;
-    let len = fd_len(&fd)?;
+    let len = fd_stat(&fd)?.st_size as usize;
     let mapping = Mapping::map_fd(fd.as_fd(), len)?;
     Ok(Segment { mapping, token: token.to_owned(), _fd: fd })
   }

@@ -5,7 +5,9 @@ use std::time::Instant;
 use super::{AsyncCallback, Outcome, Parked, Started, WaitQueue};
 use crate::SharedMemory;
 
-/// Python's `Event`: a flag (word 0) that waiters wait to see set.
+/// Python's `Event`: a flag (word 0) that waiters wait to see set. Word 1
+/// counts blocking waiters of other processes asleep on the flag, word 2 the
+/// queued waiters of every process (see `super::across`).
 ///
 /// ```
 /// use std::time::{Duration, Instant};
@@ -19,7 +21,13 @@ use crate::SharedMemory;
 pub struct Event {
   memory: Arc<SharedMemory>,
   waiters: WaitQueue,
+  #[cfg(not(loom))]
+  across: super::across::Across,
 }
+
+const FLAG: usize = 0;
+const SLEEPERS: usize = 1;
+const QUEUED: usize = 2;
 
 impl Default for Event {
   fn default() -> Self {
@@ -29,10 +37,35 @@ impl Default for Event {
 
 impl Event {
   pub fn new() -> Self {
+    Self::over(Arc::new(SharedMemory::zeroed(16)))
+  }
+
+  fn over(memory: Arc<SharedMemory>) -> Self {
     Self {
-      memory: Arc::new(SharedMemory::zeroed(8)),
-      waiters: WaitQueue::new(),
+      waiters: WaitQueue::counting_in(memory.clone(), QUEUED),
+      memory,
+      #[cfg(not(loom))]
+      across: super::across::Across::new(FLAG, SLEEPERS),
     }
+  }
+
+  /// This process's side of an event another process [located](Event::locate).
+  #[cfg(not(loom))]
+  pub fn attach(location: &crate::Location) -> std::io::Result<Arc<Self>> {
+    let memory = SharedMemory::attach(location)?;
+    if memory.len() < 16 {
+      return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not an event's memory"));
+    }
+    let event = Arc::new(Self::over(Arc::new(memory)));
+    event.across.share(super::across::watched(&event));
+    Ok(event)
+  }
+
+  /// Where another process attaches this event; from then on shared across processes.
+  #[cfg(not(loom))]
+  pub fn locate(self: &Arc<Self>) -> crate::Location {
+    self.across.share(super::across::watched(self));
+    self.memory.locate()
   }
 
   pub fn memory(&self) -> &Arc<SharedMemory> {
@@ -40,21 +73,40 @@ impl Event {
   }
 
   pub fn is_set(&self) -> bool {
-    self.memory.word(0).load(SeqCst) != 0
+    self.memory.word(FLAG).load(SeqCst) != 0
   }
 
   pub fn set(&self) {
     self
       .waiters
-      .wake_all(|| self.memory.word(0).store(1, SeqCst), Outcome::Woken);
+      .wake_all(|| self.memory.word(FLAG).store(1, SeqCst), Outcome::Woken);
+    #[cfg(not(loom))]
+    if self.across.is_shared() {
+      // Every waiter, everywhere: ring whenever others are queued.
+      let queued_elsewhere = self.memory.word(QUEUED).load(SeqCst) as usize > self.waiters.len();
+      self.across.wake(&self.memory, crate::os::WAKE_ALL, 0, queued_elsewhere);
+    }
   }
 
   pub fn clear(&self) {
-    self.memory.word(0).store(0, SeqCst);
+    self.memory.word(FLAG).store(0, SeqCst);
   }
 
   /// True once set; false if `until` passed first.
   pub fn wait_until(&self, until: Instant) -> bool {
+    #[cfg(not(loom))]
+    if self.across.is_shared() {
+      loop {
+        if self.is_set() {
+          return true;
+        }
+        let now = Instant::now();
+        if now >= until {
+          return false;
+        }
+        self.across.sleep(&self.memory, 0, until - now);
+      }
+    }
     self.waiters.park(|| !self.is_set(), until) != Parked::Elapsed
   }
 
@@ -67,5 +119,67 @@ impl Event {
 
   pub fn cancel(&self, id: u64) -> bool {
     self.waiters.remove(id)
+  }
+}
+
+#[cfg(not(loom))]
+impl super::relay::RemoteWaiters for Event {
+  fn has_waiters(&self) -> bool {
+    !self.waiters.is_empty()
+  }
+
+  fn retry(&self) {
+    if self.is_set() {
+      self.waiters.wake_all(|| {}, Outcome::Woken);
+    }
+  }
+}
+
+#[cfg(all(test, target_os = "linux", not(loom)))]
+mod across_processes {
+  use super::*;
+  use std::sync::mpsc;
+  use std::time::Duration;
+
+  fn fork(child: impl FnOnce() -> i32) -> libc::pid_t {
+    // SAFETY: the child only maps memory, waits and exits.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+      let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(child)).unwrap_or(101);
+      unsafe { libc::_exit(code) };
+    }
+    pid
+  }
+
+  fn exit_code(pid: libc::pid_t) -> i32 {
+    let mut status = 0;
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    libc::WEXITSTATUS(status)
+  }
+
+  #[test]
+  fn a_set_here_wakes_a_blocked_waiter_in_another_process_and_the_reverse_for_an_async_one() {
+    let event = Arc::new(Event::new());
+    let at = event.locate();
+    let back = Arc::new(Event::new());
+    let at_back = back.locate();
+    let (tx, rx) = mpsc::channel();
+    let started = back.wait_async(Box::new(move |outcome| tx.send(outcome).is_ok()));
+    assert!(matches!(started, Started::Queued(_)));
+    let child = fork(move || {
+      let (event, back) = (Event::attach(&at).unwrap(), Event::attach(&at_back).unwrap());
+      let t0 = Instant::now();
+      // A lost wake-up would keep it asleep for the whole 20 s.
+      if !event.wait_until(Instant::now() + Duration::from_secs(20)) || t0.elapsed() > Duration::from_secs(10) {
+        return 2;
+      }
+      back.set();
+      0
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    event.set();
+    assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(Outcome::Woken), "the child's set reached the async waiter here");
+    assert_eq!(exit_code(child), 0);
   }
 }

@@ -15,11 +15,13 @@ const HOLDER: i32 = CONTENDED - 1;
 
 /// Word 0 is the lock state: 0, or the holder's owner token (plus
 /// [`CONTENDED`]); words 1 and 2 are free for the JS side (RLock keeps its
-/// owner and count there); word 3 is the wait queue's count of the waiters
-/// parked or queued, so a releaser that finds the lock contended calls
-/// [`Lock::wake`] only if someone actually waits.
-pub const LOCK_WORDS: usize = 4;
+/// owner and count there); word 3 is the wait queues' count of the waiters
+/// parked or queued (in every process), word 4 the count of threads asleep on
+/// the state word itself (a lock shared with other processes), so a releaser
+/// that finds the lock contended calls [`Lock::wake`] only if someone waits.
+pub const LOCK_WORDS: usize = 5;
 const WAITERS: usize = 3;
+const ON_WORD: usize = 4;
 
 /// `release` of a lock nobody holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,21 +47,56 @@ pub struct NotLocked;
 /// lock.release().unwrap();
 /// assert!(lock.release().is_err());
 /// ```
+///
+/// Across processes (once [located](Lock::locate) or [attached](Lock::attach))
+/// each process has its own `Lock` over the same words: blocking waiters then
+/// sleep on the state word (a futex shared by the processes), queued ones are
+/// reached through the program's relay (`super::relay`).
 pub struct Lock {
   memory: Arc<SharedMemory>,
   waiters: WaitQueue,
+  #[cfg(not(loom))]
+  across: super::across::Across,
 }
 
 impl Lock {
   /// A new lock, watched for the death of its holders.
   pub fn new() -> Arc<Self> {
-    let memory = Arc::new(SharedMemory::zeroed(LOCK_WORDS * 4));
+    Self::over(Arc::new(SharedMemory::zeroed(LOCK_WORDS * 4)), false)
+  }
+
+  fn over(memory: Arc<SharedMemory>, across: bool) -> Arc<Self> {
     let lock = Arc::new(Self {
       waiters: WaitQueue::counting_in(memory.clone(), WAITERS),
       memory,
+      #[cfg(not(loom))]
+      across: super::across::Across::new(0, ON_WORD),
     });
     owner::watch(Arc::downgrade(&lock) as _);
+    #[cfg(not(loom))]
+    if across {
+      lock.across.share(super::across::watched(&lock));
+    }
+    #[cfg(loom)]
+    let _ = across;
     lock
+  }
+
+  /// This process's side of a lock another process [located](Lock::locate).
+  #[cfg(not(loom))]
+  pub fn attach(location: &crate::Location) -> std::io::Result<Arc<Self>> {
+    let memory = SharedMemory::attach(location)?;
+    if memory.len() < LOCK_WORDS * 4 {
+      return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a lock's memory"));
+    }
+    Ok(Self::over(Arc::new(memory), true))
+  }
+
+  /// Where another process attaches this lock; from then on it is shared across processes.
+  #[cfg(not(loom))]
+  pub fn locate(self: &Arc<Self>) -> crate::Location {
+    self.across.share(super::across::watched(self));
+    self.memory.locate()
   }
 
   pub fn memory(&self) -> &Arc<SharedMemory> {
@@ -96,6 +133,15 @@ impl Lock {
         Ok(()) => return Acquire::Acquired,
         Err(contended) => contended,
       };
+      #[cfg(not(loom))]
+      if self.across.is_shared() {
+        let now = Instant::now();
+        if now >= until {
+          return Acquire::Elapsed;
+        }
+        self.across.sleep(&self.memory, contended, until - now);
+        continue;
+      }
       // The wait queue counts us in before the check: a releaser that reads
       // no waiters has already unlocked, and then the check finds it changed.
       let parked = self
@@ -159,7 +205,7 @@ impl Lock {
     if previous & CONTENDED != 0 {
       // Pairs with the waiter's fence after it counted itself in.
       crate::shim::fence(SeqCst);
-      if self.waiting() > 0 {
+      if self.waiting() > 0 || self.memory.word(ON_WORD).load(SeqCst) > 0 {
         self.wake();
       }
     }
@@ -168,7 +214,21 @@ impl Lock {
 
   /// After a release that found the lock contended: wake one thread to retry,
   /// or hand the lock straight to one async waiter (never to a dead one).
+  /// Shared across processes, also a thread asleep on the state word, and
+  /// the other processes' queued waiters when none here was woken.
   pub fn wake(&self) {
+    let woken = self.wake_here();
+    #[cfg(not(loom))]
+    if self.across.is_shared() {
+      let queued_elsewhere = self.waiting() as usize > self.waiters.len();
+      self.across.wake(&self.memory, 1, woken, queued_elsewhere);
+    }
+    #[cfg(loom)]
+    let _ = woken;
+  }
+
+  /// Wakes one of this process's queued waiters; how many were woken.
+  fn wake_here(&self) -> usize {
     self.waiters.wake_with(
       1,
       || {},
@@ -187,7 +247,18 @@ impl Lock {
       },
       // The waiter's thread is gone: give its lock back (the loop then tries the next one).
       |_| self.state().store(UNLOCKED, Release),
-    );
+    )
+  }
+}
+
+#[cfg(not(loom))]
+impl super::relay::RemoteWaiters for Lock {
+  fn has_waiters(&self) -> bool {
+    !self.waiters.is_empty()
+  }
+
+  fn retry(&self) {
+    self.wake_here();
   }
 }
 
@@ -383,5 +454,128 @@ mod tests {
     lock.release().unwrap();
     assert!(!lock.locked());
     assert_eq!(lock.waiting(), 0);
+  }
+}
+
+#[cfg(all(test, target_os = "linux", not(loom)))]
+mod across_processes {
+  use super::*;
+  use std::sync::mpsc;
+  use std::time::Duration;
+
+  /// Runs `child` in a forked process that takes owner tokens of its own
+  /// (as a spawned child joining the program would); returns its pid.
+  fn fork(child: impl FnOnce() -> i32) -> libc::pid_t {
+    // SAFETY: the child only maps memory, takes locks and exits.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+      owner::start_afresh();
+      let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(child)).unwrap_or(101);
+      unsafe { libc::_exit(code) };
+    }
+    pid
+  }
+
+  fn exit_code(pid: libc::pid_t) -> i32 {
+    let mut status = 0;
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    libc::WEXITSTATUS(status)
+  }
+
+  fn until(seconds: u64) -> Instant {
+    Instant::now() + Duration::from_secs(seconds)
+  }
+
+  #[test]
+  fn two_processes_exclude_each_other() {
+    let lock = Lock::new();
+    let counter = SharedMemory::zeroed(8);
+    let (at_lock, at_counter) = (lock.locate(), counter.locate());
+    let add = |lock: &Lock, counter: &SharedMemory, me: Owner| {
+      for _ in 0..20_000 {
+        if lock.acquire_until(me, until(30)) != Acquire::Acquired {
+          return 2;
+        }
+        // A plain read-modify-write: only the lock keeps it from losing counts.
+        let seen = counter.cell(0).load(Relaxed);
+        counter.cell(0).store(seen + 1, Relaxed);
+        lock.release().unwrap();
+      }
+      0
+    };
+    let child = fork(move || add(&Lock::attach(&at_lock).unwrap(), &SharedMemory::attach(&at_counter).unwrap(), owner::new_owner()));
+    assert_eq!(add(&lock, &counter, owner::new_owner()), 0);
+    assert_eq!(exit_code(child), 0);
+    assert_eq!(counter.cell(0).load(SeqCst), 40_000);
+  }
+
+  #[test]
+  fn a_blocked_waiter_in_another_process_is_woken_by_the_release() {
+    let lock = Lock::new();
+    let me = owner::new_owner();
+    assert!(lock.try_acquire(me));
+    let at = lock.locate();
+    let started = SharedMemory::zeroed(8);
+    let at_started = started.locate();
+    let child = fork(move || {
+      let (lock, started) = (Lock::attach(&at).unwrap(), SharedMemory::attach(&at_started).unwrap());
+      let t0 = Instant::now();
+      started.cell(0).store(1, SeqCst);
+      // A lost wake-up would leave it asleep until its 20 s limit.
+      match lock.acquire_until(owner::new_owner(), until(20)) {
+        Acquire::Acquired if t0.elapsed() < Duration::from_secs(10) => 0,
+        _ => 2,
+      }
+    });
+    while started.cell(0).load(SeqCst) == 0 {
+      std::thread::yield_now();
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    lock.release().unwrap();
+    assert_eq!(exit_code(child), 0);
+  }
+
+  #[test]
+  fn an_async_waiter_here_gets_a_lock_released_in_another_process() {
+    let lock = Lock::new();
+    let at = lock.locate();
+    let held = SharedMemory::zeroed(8);
+    let at_held = held.locate();
+    let child = fork(move || {
+      let (lock, held) = (Lock::attach(&at).unwrap(), SharedMemory::attach(&at_held).unwrap());
+      assert!(lock.try_acquire(owner::new_owner()));
+      held.cell(0).store(1, SeqCst);
+      // Wait until the parent queued, then release.
+      while held.cell(0).load(SeqCst) != 2 {
+        std::thread::yield_now();
+      }
+      lock.release().unwrap();
+      0
+    });
+    while held.cell(0).load(SeqCst) != 1 {
+      std::thread::yield_now();
+    }
+    let (tx, rx) = mpsc::channel();
+    let started = lock.acquire_async(owner::new_owner(), Box::new(move |outcome| tx.send(outcome).is_ok()));
+    assert!(matches!(started, Started::Queued(_)));
+    held.cell(0).store(2, SeqCst);
+    assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(Outcome::Woken));
+    assert!(lock.locked(), "handed to the async waiter");
+    assert_eq!(exit_code(child), 0);
+  }
+
+  #[test]
+  fn a_lock_whose_holder_process_died_is_taken_over() {
+    let lock = Lock::new();
+    let at = lock.locate();
+    let child = fork(move || {
+      let lock = Lock::attach(&at).unwrap();
+      // Held, never released: the process ends with it.
+      (!lock.try_acquire(owner::new_owner())) as i32
+    });
+    assert_eq!(exit_code(child), 0);
+    assert!(lock.locked());
+    assert_eq!(lock.acquire_until(owner::new_owner(), until(5)), Acquire::Acquired);
   }
 }

@@ -7,6 +7,8 @@
 //! loop. Blocking waits run in slices (`until`) so a worker thread returns to
 //! JS regularly and stays terminable.
 
+#[cfg(not(loom))]
+mod across;
 mod barrier;
 mod condition;
 mod event;
@@ -14,6 +16,8 @@ mod lock;
 #[cfg(all(test, loom))]
 mod loom_models;
 pub mod owner;
+#[cfg(not(loom))]
+mod relay;
 mod semaphore;
 mod wait_queue;
 
