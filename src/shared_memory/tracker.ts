@@ -30,43 +30,50 @@ if (inherited !== undefined) {
   native.trackerAdopt(Number(inherited));
 }
 
-/** This process's tracker pipe, the tracker started first if there is none yet. */
-function trackerPipe(): number {
+/** Opens this process's tracker pipe if it has none; returns what starts the
+ *  tracker on it (nothing to do if the pipe was open already). Until then the
+ *  pipe holds what is written to it. */
+function openTracker(): () => void {
   const read = native.trackerOpen();
-  if (read !== null) {
-    try {
-      // Its own session (no terminal signals), no output, the addon this
-      // process loaded, and none of this program's Node options or environment.
-      const tracker = spawn(process.execPath, [ENTRY], {
-        stdio: [read, 'ignore', 'ignore'], detached: true, cwd: '/', env: addonForProcesses,
-      });
-      tracker.on('error', () => {});
-      // Never keeps this program alive: it waits for the program, not the reverse.
-      tracker.unref();
-      // Idle until the program ends: its start (a node's) yields the CPU to the
-      // program's own processes, such as the child this start is for.
-      try {
-        if (tracker.pid !== undefined) setPriority(tracker.pid, 19);
-      } catch {
-        // It has ended already (and its spawn failed, or it found no writer).
-      }
-    } finally {
-      closeSync(read);
-    }
-  }
-  return native.trackerFd()!;
+  return read === null ? () => {} : () => startTracker(read);
 }
 
-/** What to add to a process-context child's stdio and environment so it shares this program's tracker. */
-export function trackerForChild(): { stdio: number[]; env: Record<string, string> } {
-  if (!TRACKS) return { stdio: [], env: {} };
-  return { stdio: [trackerPipe()], env: { [TRACKER_ENV]: String(CHILD_FD) } };
+function startTracker(read: number): void {
+  try {
+    // Its own session (no terminal signals), no output, the addon this
+    // process loaded, and none of this program's Node options or environment.
+    const tracker = spawn(process.execPath, [ENTRY], {
+      stdio: [read, 'ignore', 'ignore'], detached: true, cwd: '/', env: addonForProcesses,
+    });
+    tracker.on('error', () => {});
+    // Never keeps this program alive: it waits for the program, not the reverse.
+    tracker.unref();
+    // Idle until the program ends: its start (a node's) yields the CPU to the
+    // program's own processes.
+    try {
+      if (tracker.pid !== undefined) setPriority(tracker.pid, 19);
+    } catch {
+      // It has ended already (and its spawn failed, or it found no writer).
+    }
+  } finally {
+    closeSync(read);
+  }
+}
+
+/** What a process-context child's stdio and environment get so it shares
+ *  this program's tracker, and `start`, to call right after spawning it (in
+ *  the same turn, whether the spawn worked or not): a tracker first started
+ *  for this child then starts beside it rather than before it. */
+export function trackerForChild(): { stdio: number[]; env: Record<string, string>; start: () => void } {
+  if (!TRACKS) return { stdio: [], env: {}, start: () => {} };
+  const start = openTracker();
+  return { stdio: [native.trackerFd()!], env: { [TRACKER_ENV]: String(CHILD_FD) }, start };
 }
 
 /** Segment `name` was just created with `track`: the tracker unlinks it at the program's end unless unlinked before. */
 export function track(name: string): void {
   if (!TRACKS) return;
-  trackerPipe();
+  openTracker()();
   native.trackerRegister(name);
 }
 

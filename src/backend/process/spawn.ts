@@ -85,11 +85,16 @@ export function inheritedExecArgv(args: readonly string[] = process.execArgv): s
 export function spawnChild(entry: string, identity: WorkerIdentity, options: ChildOptions, onFrame: (type: number, body: Buffer) => void): SpawnedChild {
   const execArgv = [...(options.execArgv ?? inheritedExecArgv()), ...heapFlags(options.resourceLimits)];
   const tracker = trackerForChild();
-  const child = spawn(process.execPath, [...execArgv, entry], {
-    cwd: options.cwd,
-    env: { ...(options.env ?? process.env), [CHILD_IDENTITY_ENV]: JSON.stringify(identity), ...forChildren(), ...tracker.env },
-    stdio: ['ignore', 'inherit', 'inherit', 'pipe', ...tracker.stdio],
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [...execArgv, entry], {
+      cwd: options.cwd,
+      env: { ...(options.env ?? process.env), [CHILD_IDENTITY_ENV]: JSON.stringify(identity), ...forChildren(), ...tracker.env },
+      stdio: ['ignore', 'inherit', 'inherit', 'pipe', ...tracker.stdio],
+    });
+  } finally {
+    tracker.start();
+  }
   const socket = child.stdio[3] as Socket;
   return { child, channel: new Channel(socket, onFrame) };
 }
