@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool, Queue, Semaphore, TimeoutError, WorkerCrashedError, task } from '../index.mjs';
+import { Barrier, Pool, Queue, TimeoutError, WorkerCrashedError, task } from '../index.mjs';
 import { childScripts, withPool } from './helpers.mjs';
 
 const T = { timeout: 60_000 };
@@ -363,15 +363,15 @@ test('options the process context refuses, or gets wrong, are refused at the cal
   const notYet = (where) => ({ name: 'TypeError', message: new RegExp(`^${where.replace(/[[\].]/g, '\\$&')} is a shared object: .*not supported yet`) });
   assert.throws(() => new Pool(inProcesses(1, { initializer: () => {}, initargs: [1, { queue: new Queue() }] })), notYet('initargs[1].queue'));
   await withPool(inProcesses(1), async (pool) => {
-    // Kinds that cannot cross processes yet (a Lock, a Value or an Event can).
-    const semaphore = new Semaphore();
-    await assert.rejects(pool.apply((x) => x, [{ semaphore }]), notYet('args[0].semaphore'));
-    await assert.rejects(pool.apply((x) => x, [[1, semaphore]], { timeout: 1000 }), notYet('args[0][1]'));
+    // A kind that cannot cross processes yet (a Lock, a Value, an Event or a Semaphore can).
+    const barrier = new Barrier(2);
+    await assert.rejects(pool.apply((x) => x, [{ barrier }]), notYet('args[0].barrier'));
+    await assert.rejects(pool.apply((x) => x, [[1, barrier]], { timeout: 1000 }), notYet('args[0][1]'));
     await assert.rejects(pool.map((x) => x, [1, { q: new Queue() }]), notYet('iterable[1].q'));
-    await assert.rejects(pool.starmap((a, b) => a, [[1, 2], [3, new Map([["k", semaphore]])]]), /is a shared object/);
-    const lazy = pool.imap((x) => x, [1, 2, { semaphore }]);
+    await assert.rejects(pool.starmap((a, b) => a, [[1, 2], [3, new Map([["k", barrier]])]]), /is a shared object/);
+    const lazy = pool.imap((x) => x, [1, 2, { barrier }]);
     assert.deepEqual([(await lazy.next()).value, (await lazy.next()).value], [1, 2], 'imap refuses at the item\'s position');
-    await assert.rejects(lazy.next(), notYet('iterable[2].semaphore'));
+    await assert.rejects(lazy.next(), notYet('iterable[2].barrier'));
     assert.deepEqual(await pool.map((x) => x + 1, [1, 2]), [2, 3], 'the pool keeps working');
   });
 });

@@ -3,11 +3,11 @@
 // a live handle to the same object, and one object may be used by threads and
 // processes at once; increments are never lost; a process that dies holding a
 // lock does not leave the others hanging). So far Value, RawValue,
-// SharedArray, RawArray, Lock, RLock and Event cross.
+// SharedArray, RawArray, Lock, RLock, Event, Semaphore and BoundedSemaphore cross.
 import test, { after } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
-import { Pool, Process, RawValue, RawArray, Value, SharedArray, Lock, RLock, Event, Queue, Semaphore, WorkerCrashedError } from '../index.mjs'
+import { Pool, Process, RawValue, RawArray, Value, SharedArray, Lock, RLock, Event, Queue, Semaphore, BoundedSemaphore, Condition, WorkerCrashedError } from '../index.mjs'
 import { PKG, childScripts, withPool } from './helpers.mjs'
 
 const runChild = childScripts(after)
@@ -271,9 +271,44 @@ test('an Event set in one process wakes waiters in others: blocking in children,
   })
 })
 
+test('a Semaphore bounds how many processes are inside at once; its bound and value travel', T, async () => {
+  const slots = new BoundedSemaphore(2)
+  const inside = new RawValue('i', 0)
+  const most = new RawValue('i', 0)
+  const enter = (slots, inside, most) => {
+    for (let i = 0; i < 200; i++) {
+      slots.acquireSync()
+      const now = inside.add(1) + 1
+      if (now > most.value) most.value = now
+      inside.sub(1)
+      slots.release()
+    }
+    let refused = false
+    try {
+      slots.release()
+    } catch {
+      refused = true
+    }
+    return refused
+  }
+  await withPool(inProcesses(2), (processes) => withPool({ processes: 1 }, async (threads) => {
+    const refusals = await Promise.all([processes.apply(enter, [slots, inside, most]), processes.apply(enter, [slots, inside, most]), threads.apply(enter, [slots, inside, most])])
+    assert.deepEqual(refusals, [true, true, true], 'a release above the bound is refused in every process')
+  }))
+  assert.ok(most.value >= 1 && most.value <= 2, `at most 2 inside at once, saw ${most.value}`)
+  assert.equal(slots.getValue(), 2)
+  // An async acquire here waits for a unit a child releases.
+  const gate = new Semaphore(0)
+  await withPool(inProcesses(1), async (pool) => {
+    const waited = gate.acquire({ timeout: 20_000 })
+    await pool.apply((gate) => gate.release(), [gate])
+    assert.equal(await waited, true)
+  })
+})
+
 test('kinds that cannot cross processes yet are refused, naming the path', T, async () => {
   await withPool(inProcesses(1), async (pool) => {
-    await assert.rejects(pool.apply((x) => x, [{ s: new Semaphore() }]), /args\[0\]\.s is a shared object: .*not supported yet.*RLock and Event are/)
+    await assert.rejects(pool.apply((x) => x, [{ c: new Condition() }]), /args\[0\]\.c is a shared object: .*not supported yet.*Semaphore and BoundedSemaphore are/)
     await assert.rejects(pool.apply((x) => x, [[new Queue()]]), /args\[0\]\[0\] is a shared object/)
     assert.equal(await pool.apply((v) => v.value, [new Value('i', 7)]), 7, 'a Value with its lock crosses')
   })

@@ -14,7 +14,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { SharedMemory, ShareableList, Process, Semaphore, getContext } from '../index.mjs'
+import { SharedMemory, ShareableList, Process, Barrier, getContext } from '../index.mjs'
 import { CONTEXTS, withPool } from './helpers.mjs'
 
 const T = { timeout: 60000 }
@@ -332,9 +332,9 @@ for (const context of CONTEXTS) {
 test('in the process context, other shared kinds are still refused beside a SharedMemory, naming their path', T, async () => {
   const segment = shm({ create: true, size: 1 })
   await withPool({ processes: 1, context: 'process' }, async (pool) => {
-    await assert.rejects(pool.apply((m, s) => 0, [segment, new Semaphore()]), { name: 'TypeError', message: /^args\[1\] is a shared object: .*so far SharedMemory, ShareableList,/ })
+    await assert.rejects(pool.apply((m, b) => 0, [segment, new Barrier(2)]), { name: 'TypeError', message: /^args\[1\] is a shared object: .*so far SharedMemory, ShareableList,/ })
   })
-  assert.throws(() => new Process({ context: 'process', args: [{ m: segment, s: new Semaphore() }] }), /args\[0\]\.s is a shared object/)
+  assert.throws(() => new Process({ context: 'process', args: [{ m: segment, b: new Barrier(2) }] }), /args\[0\]\.b is a shared object/)
   segment.unlink()
 })
 

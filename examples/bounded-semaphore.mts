@@ -21,6 +21,9 @@
 // The worker's error reaches the caller with its message (an Error here).
 import { BoundedSemaphore, Pool, Semaphore } from 'multiproc';
 
+// MULTIPROC_CONTEXT=process (npm run demo:process): the workers are OS processes.
+const context = (process.env.MULTIPROC_CONTEXT ?? 'thread') as 'thread' | 'process';
+
 function useConnection(slots: BoundedSemaphore, i: number) {
   slots.acquireSync();
   try {
@@ -37,7 +40,7 @@ function buggy(slots: BoundedSemaphore) {
 }
 
 const slots = new BoundedSemaphore(2);
-const pool = new Pool(2);
+const pool = new Pool({ processes: 2, context });
 for (const line of await pool.starmap(useConnection, Array.from({ length: 4 }, (_, i) => [slots, i] as const))) console.log(line);
 try {
   await pool.apply(buggy, [slots]);

@@ -17,13 +17,16 @@
 // async wait(), which never blocks its event loop.
 import { Event, Pool } from 'multiproc';
 
+// MULTIPROC_CONTEXT=process (npm run demo:process): the workers are OS processes.
+const context = (process.env.MULTIPROC_CONTEXT ?? 'thread') as 'thread' | 'process';
+
 function waiter(event: Event, i: number) {
   event.waitSync();
   return `worker ${i} saw the event`;
 }
 
 const event = new Event();
-const pool = new Pool(3);
+const pool = new Pool({ processes: 3, context });
 const result = pool.starmapAsync(waiter, Array.from({ length: 3 }, (_, i) => [event, i] as const));
 await new Promise((resolve) => setTimeout(resolve, 100));
 console.log('main: setting the event');

@@ -17,6 +17,9 @@
 // so the log is printed sorted.
 import { Lock, Pool, RawArray, RawValue } from 'multiproc';
 
+// MULTIPROC_CONTEXT=process (npm run demo:process): the workers are OS processes.
+const context = (process.env.MULTIPROC_CONTEXT ?? 'thread') as 'thread' | 'process';
+
 function f(l: Lock, log: RawArray, next: RawValue, i: number) {
   l.acquireSync();
   try {
@@ -31,7 +34,7 @@ const lock = new Lock();
 const log = new RawArray('i', 10);
 const next = new RawValue('i', 0);
 
-const pool = new Pool(4);
+const pool = new Pool({ processes: 4, context });
 await pool.starmap(f, Array.from({ length: 10 }, (_, num) => [lock, log, next, num] as const));
 for (const i of log.toArray().sort((a, b) => a - b)) console.log('hello world', i);
 console.log(`${next.value} acquisitions, lock free again: ${!lock.locked()}`);

@@ -18,6 +18,9 @@
 // varies from run to run, so the log is printed sorted.
 import { Lock, Process, RawArray, RawValue } from 'multiproc';
 
+// MULTIPROC_CONTEXT=process (npm run demo:process): the workers are OS processes.
+const context = (process.env.MULTIPROC_CONTEXT ?? 'thread') as 'thread' | 'process';
+
 function f(l: Lock, log: RawArray, next: RawValue, i: number) {
   l.acquireSync();
   try {
@@ -31,7 +34,7 @@ function f(l: Lock, log: RawArray, next: RawValue, i: number) {
 const lock = new Lock();
 const log = new RawArray('i', 10);
 const next = new RawValue('i', 0);
-const processes = Array.from({ length: 10 }, (_, num) => new Process({ target: f, args: [lock, log, next, num] }));
+const processes = Array.from({ length: 10 }, (_, num) => new Process({ target: f, args: [lock, log, next, num], context }));
 for (const p of processes) p.start();
 // Python's parent waits for its non-daemon children at exit; here the log is read after join().
 await Promise.all(processes.map((p) => p.join()));

@@ -15,6 +15,9 @@
 // Python's Array is SharedArray here (Array is JavaScript's own).
 import { Process, SharedArray, Value } from 'multiproc';
 
+// MULTIPROC_CONTEXT=process (npm run demo:process): the workers are OS processes.
+const context = (process.env.MULTIPROC_CONTEXT ?? 'thread') as 'thread' | 'process';
+
 function f(n: Value, a: SharedArray) {
   n.value = 3.1415927;
   for (let i = 0; i < a.length; i++) a.set(i, -a.get(i));
@@ -22,7 +25,7 @@ function f(n: Value, a: SharedArray) {
 
 const num = new Value('d', 0.0);
 const arr = new SharedArray('i', Array.from({ length: 10 }, (_, i) => i));
-const p = new Process({ target: f, args: [num, arr] });
+const p = new Process({ target: f, args: [num, arr], context });
 p.start();
 await p.join();
 console.log(num.value);

@@ -15,6 +15,9 @@
 // 64-bit, so its value is a bigint.
 import { Lock, Pool, RawArray, RawValue } from 'multiproc';
 
+// MULTIPROC_CONTEXT=process (npm run demo:process): the workers are OS processes.
+const context = (process.env.MULTIPROC_CONTEXT ?? 'thread') as 'thread' | 'process';
+
 function fill(squares: RawArray, total: RawValue<'q'>, lock: Lock, start: number, stop: number) {
   const cells = squares.view as Int32Array; // typed as any typed array: narrow it by typecode
   for (let i = start; i < stop; i++) cells[i] = i * i;
@@ -31,7 +34,7 @@ const squares = new RawArray('i', 8);
 const total = new RawValue('q', 0n);
 const lock = new Lock();
 
-const pool = new Pool(2);
+const pool = new Pool({ processes: 2, context });
 await pool.starmap(fill, [
   [squares, total, lock, 0, 4],
   [squares, total, lock, 4, 8],

@@ -19,12 +19,15 @@
 import { Lock, Pool, RLock, RawValue, task } from 'multiproc';
 import type { addTwo as AddTwo } from './tasks/counter.ts';
 
+// MULTIPROC_CONTEXT=process (npm run demo:process): the workers are OS processes.
+const context = (process.env.MULTIPROC_CONTEXT ?? 'thread') as 'thread' | 'process';
+
 const addTwo = task<typeof AddTwo>(new URL('./tasks/counter.ts', import.meta.url), 'addTwo');
 
 const lock = new RLock();
 const counter = new RawValue('i', 0);
 
-const pool = new Pool(4);
+const pool = new Pool({ processes: 4, context });
 await pool.starmap(addTwo, Array.from({ length: 8 }, () => [lock, counter, 100] as const));
 console.log(counter.value);
 pool.close();

@@ -1,8 +1,8 @@
 // `npm run demo`: runs every example in this folder under tsx, in name order,
 // printing what each prints (as its Python original would).
 // `npm run demo -- --context process`: only the examples that read
-// MULTIPROC_CONTEXT (those whose children share no objects), with their
-// children as OS processes.
+// MULTIPROC_CONTEXT (those using only what crosses processes so far), with
+// their children as OS processes.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -19,6 +19,9 @@
 // work in workers too; acquireSync() is the blocking form.
 import { Pool, Semaphore, Value } from 'multiproc';
 
+// MULTIPROC_CONTEXT=process (npm run demo:process): the workers are OS processes.
+const context = (process.env.MULTIPROC_CONTEXT ?? 'thread') as 'thread' | 'process';
+
 async function worker(sem: Semaphore, active: Value, peak: Value, i: number) {
   await sem.acquire();
   try {
@@ -39,7 +42,7 @@ const sem = new Semaphore(2);
 const active = new Value('i', 0);
 const peak = new Value('i', 0);
 
-const pool = new Pool(3);
+const pool = new Pool({ processes: 3, context });
 const done = await pool.starmap(worker, Array.from({ length: 6 }, (_, i) => [sem, active, peak, i] as const));
 console.log(`[${done.join(', ')}]`);
 console.log('most at once:', peak.value);

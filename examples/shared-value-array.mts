@@ -13,6 +13,9 @@
 // live handles to the same shared memory, so its writes are seen here.
 import { Pool, SharedArray, Value } from 'multiproc';
 
+// MULTIPROC_CONTEXT=process (npm run demo:process): the workers are OS processes.
+const context = (process.env.MULTIPROC_CONTEXT ?? 'thread') as 'thread' | 'process';
+
 function f(n: Value, a: SharedArray) {
   n.value = 3.1415927;
   for (let i = 0; i < a.length; i++) a.set(i, -a.get(i));
@@ -21,7 +24,7 @@ function f(n: Value, a: SharedArray) {
 const num = new Value('d', 0.0);
 const arr = new SharedArray('i', Array.from({ length: 10 }, (_, i) => i));
 
-const pool = new Pool(1);
+const pool = new Pool({ processes: 1, context });
 await pool.apply(f, [num, arr]);
 console.log(num.value);
 console.log(`[${arr.toArray().join(', ')}]`);

@@ -13,6 +13,9 @@
 // need no lock at all. An unknown typecode is a TypeError naming the valid ones.
 import { Pool, Value } from 'multiproc';
 
+// MULTIPROC_CONTEXT=process (npm run demo:process): the workers are OS processes.
+const context = (process.env.MULTIPROC_CONTEXT ?? 'thread') as 'thread' | 'process';
+
 function work(counter: Value, n: number) {
   const lock = counter.getLock();
   for (let k = 0; k < n; k++) {
@@ -29,7 +32,7 @@ function workAtomic(counter: Value, n: number) {
   for (let k = 0; k < n; k++) counter.add(1); // one atomic step
 }
 
-const pool = new Pool(2);
+const pool = new Pool({ processes: 2, context });
 const counter = new Value('i', 0);
 await pool.starmap(work, Array.from({ length: 4 }, () => [counter, 10_000] as const));
 console.log(counter.value);

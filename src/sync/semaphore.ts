@@ -1,5 +1,5 @@
 import { native, type NativeSemaphore } from '../native';
-import { adoptNative, adopting, kShare, registerShareable, type Shareable, type ShareRecord } from '../shared/handles';
+import { adoptNative, adopting, attachNative, kCrossesProcesses, kShare, nativeRecord, registerShareable, type Destination, type Shareable, type ShareRecord } from '../shared/handles';
 import { describe } from '../task_function';
 import { Outcome, blockingOptions, deliverPendingWakes, waitAsync, waitOptions, waitSync, type BlockingOptions, type WaitOptions } from './waiting';
 
@@ -63,8 +63,13 @@ export class Semaphore implements Shareable {
   }
 
   /** @internal */
-  [kShare](): ShareRecord {
-    return { kind: this.constructor.name, ids: [this.native.id] };
+  [kShare](to: Destination = 'thread'): ShareRecord {
+    return nativeRecord(this instanceof BoundedSemaphore ? 'BoundedSemaphore' : 'Semaphore', this.native, to);
+  }
+
+  /** @internal */
+  [kCrossesProcesses](): boolean {
+    return true;
   }
 }
 
@@ -75,5 +80,6 @@ export class BoundedSemaphore extends Semaphore {
   }
 }
 
-registerShareable('Semaphore', (record) => adopting(native.NativeSemaphore.attach(record.ids[0]), () => new Semaphore()));
-registerShareable('BoundedSemaphore', (record) => adopting(native.NativeSemaphore.attach(record.ids[0]), () => new BoundedSemaphore()));
+const attachSemaphore = (record: ShareRecord) => attachNative(record, (id) => native.NativeSemaphore.attach(id), (at) => native.NativeSemaphore.attachAt(at));
+registerShareable('Semaphore', (record) => adopting(attachSemaphore(record), () => new Semaphore()));
+registerShareable('BoundedSemaphore', (record) => adopting(attachSemaphore(record), () => new BoundedSemaphore()));

@@ -4,7 +4,6 @@ use multiproc_core::sync::Event;
 use napi_derive::napi;
 
 use crate::shared::{self, AsyncWaker};
-use crate::shared_memory::MemoryLocation;
 
 #[napi]
 pub struct NativeEvent {
@@ -13,27 +12,13 @@ pub struct NativeEvent {
 }
 
 shared::shared_class!(NativeEvent, Event, "Event");
+shared::across_processes!(NativeEvent, Event, "Event");
 
 #[napi]
 impl NativeEvent {
   #[napi(constructor)]
   pub fn new() -> Self {
     Self::create(Event::new())
-  }
-
-  /// This process's side of an event another process located.
-  #[napi(factory)]
-  pub fn attach_at(location: MemoryLocation) -> napi::Result<Self> {
-    let event = Event::attach(&location.into()).map_err(|error| {
-      napi::Error::new(napi::Status::GenericFailure, format!("cannot attach the Event of another process (has it ended?): {error}"))
-    })?;
-    Ok(Self::create(event))
-  }
-
-  /// Where another process attaches this event (from then on shared across processes).
-  #[napi]
-  pub fn locate(&self) -> MemoryLocation {
-    self.inner.locate().into()
   }
 
   #[napi]

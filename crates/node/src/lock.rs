@@ -6,7 +6,6 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::shared::{self, AsyncWaker};
-use crate::shared_memory::MemoryLocation;
 
 /// This thread's owner token for locks, barriers and conditions (call once per
 /// thread). When the thread's environment ends (the worker finished, crashed,
@@ -41,26 +40,13 @@ pub struct NativeLock {
 }
 
 shared::shared_class!(NativeLock, Lock, "Lock");
+shared::across_processes!(NativeLock, Lock, "Lock");
 
 #[napi]
 impl NativeLock {
   #[napi(constructor)]
   pub fn new() -> Self {
     Self::create(Lock::new())
-  }
-
-  /// This process's side of a lock another process located.
-  #[napi(factory)]
-  pub fn attach_at(location: MemoryLocation) -> Result<Self> {
-    let lock = Lock::attach(&location.into())
-      .map_err(|error| Error::new(Status::GenericFailure, format!("cannot attach the lock of another process (has it ended?): {error}")))?;
-    Ok(Self::create(lock))
-  }
-
-  /// Where another process attaches this lock (from then on shared across processes).
-  #[napi]
-  pub fn locate(&self) -> MemoryLocation {
-    self.inner.locate().into()
   }
 
   #[napi(ts_return_type = "ArrayBuffer")]

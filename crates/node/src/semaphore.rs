@@ -12,6 +12,7 @@ pub struct NativeSemaphore {
 }
 
 shared::shared_class!(NativeSemaphore, Semaphore, "Semaphore");
+shared::across_processes!(NativeSemaphore, Semaphore, "Semaphore");
 
 #[napi]
 impl NativeSemaphore {

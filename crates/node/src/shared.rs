@@ -59,6 +59,31 @@ macro_rules! shared_class {
 }
 pub(crate) use shared_class;
 
+/// `attachAt(location)` and `locate()` for a class whose core type can be
+/// shared with another process (`$core::attach`, `$core::locate`).
+macro_rules! across_processes {
+  ($class:ident, $core:ty, $kind:literal) => {
+    #[napi_derive::napi]
+    impl $class {
+      /// This process's side of an object another process located.
+      #[napi(factory)]
+      pub fn attach_at(location: crate::shared_memory::MemoryLocation) -> napi::Result<Self> {
+        let inner = <$core>::attach(&location.into()).map_err(|error| {
+          napi::Error::new(napi::Status::GenericFailure, format!(concat!("cannot attach the ", $kind, " of another process (has it ended?): {}"), error))
+        })?;
+        Ok(Self::create(inner))
+      }
+
+      /// Where another process attaches this object (from then on shared across processes).
+      #[napi]
+      pub fn locate(&self) -> crate::shared_memory::MemoryLocation {
+        self.inner.locate().into()
+      }
+    }
+  };
+}
+pub(crate) use across_processes;
+
 pub fn register<T: Any + Send + Sync>(object: &Arc<T>) -> u64 {
   let shared: Shared = object.clone();
   OBJECTS.insert(&shared)

@@ -142,6 +142,8 @@ mod across_processes {
   use std::time::Duration;
 
   fn fork(child: impl FnOnce() -> i32) -> libc::pid_t {
+    // The program exists before the fork, as a spawned child joins its parent's.
+    crate::program::token();
     // SAFETY: the child only maps memory, waits and exits.
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0);

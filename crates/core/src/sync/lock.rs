@@ -466,6 +466,8 @@ mod across_processes {
   /// Runs `child` in a forked process that takes owner tokens of its own
   /// (as a spawned child joining the program would); returns its pid.
   fn fork(child: impl FnOnce() -> i32) -> libc::pid_t {
+    // The program exists before the fork, as a spawned child joins its parent's.
+    crate::program::token();
     // SAFETY: the child only maps memory, takes locks and exits.
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0);

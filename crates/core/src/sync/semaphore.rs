@@ -11,7 +11,10 @@ use crate::SharedMemory;
 pub struct TooManyReleases;
 
 /// A counting semaphore; with a bound it is Python's `BoundedSemaphore`.
-/// Word 0 holds the value, so JS can read it (`getValue`) without a native call.
+/// Word 0 holds the value, so JS can read it (`getValue`) without a native
+/// call; word 1 the bound (-1: none); word 2 counts the blocking waiters of
+/// other processes asleep on the value, word 3 the queued waiters of every
+/// process (see `super::across`).
 ///
 /// ```
 /// use multiproc_core::sync::Semaphore;
@@ -24,19 +27,54 @@ pub struct TooManyReleases;
 /// ```
 pub struct Semaphore {
   memory: Arc<SharedMemory>,
-  bound: Option<i32>,
   waiters: WaitQueue,
+  #[cfg(not(loom))]
+  across: super::across::Across,
 }
+
+const VALUE: usize = 0;
+const BOUND: usize = 1;
+const SLEEPERS: usize = 2;
+const QUEUED: usize = 3;
 
 impl Semaphore {
   pub fn new(value: i32, bound: Option<i32>) -> Self {
-    let memory = Arc::new(SharedMemory::zeroed(8));
-    memory.word(0).store(value, SeqCst);
+    let memory = Arc::new(SharedMemory::zeroed(16));
+    memory.word(VALUE).store(value, SeqCst);
+    memory.word(BOUND).store(bound.unwrap_or(-1), SeqCst);
+    Self::over(memory)
+  }
+
+  fn over(memory: Arc<SharedMemory>) -> Self {
     Self {
+      waiters: WaitQueue::counting_in(memory.clone(), QUEUED),
       memory,
-      bound,
-      waiters: WaitQueue::new(),
+      #[cfg(not(loom))]
+      across: super::across::Across::new(VALUE, SLEEPERS),
     }
+  }
+
+  /// This process's side of a semaphore another process [located](Semaphore::locate).
+  #[cfg(not(loom))]
+  pub fn attach(location: &crate::Location) -> std::io::Result<Arc<Self>> {
+    let memory = SharedMemory::attach(location)?;
+    if memory.len() < 16 {
+      return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a semaphore's memory"));
+    }
+    let semaphore = Arc::new(Self::over(Arc::new(memory)));
+    semaphore.across.share(super::across::watched(&semaphore));
+    Ok(semaphore)
+  }
+
+  /// Where another process attaches this semaphore; from then on shared across processes.
+  #[cfg(not(loom))]
+  pub fn locate(self: &Arc<Self>) -> crate::Location {
+    self.across.share(super::across::watched(self));
+    self.memory.locate()
+  }
+
+  fn bound(&self) -> Option<i32> {
+    Some(self.memory.word(BOUND).load(SeqCst)).filter(|&bound| bound >= 0)
   }
 
   pub fn memory(&self) -> &Arc<SharedMemory> {
@@ -44,7 +82,7 @@ impl Semaphore {
   }
 
   fn value_word(&self) -> &AtomicI32 {
-    self.memory.word(0)
+    self.memory.word(VALUE)
   }
 
   pub fn value(&self) -> i32 {
@@ -68,6 +106,15 @@ impl Semaphore {
       if self.try_acquire() {
         return Acquire::Acquired;
       }
+      #[cfg(not(loom))]
+      if self.across.is_shared() {
+        let now = Instant::now();
+        if now >= until {
+          return Acquire::Elapsed;
+        }
+        self.across.sleep(&self.memory, 0, until - now);
+        continue;
+      }
       if self.waiters.park(|| self.value() <= 0, until) == Parked::Elapsed {
         return Acquire::Elapsed;
       }
@@ -90,7 +137,7 @@ impl Semaphore {
     let value = self.value_word();
     let mut current = value.load(SeqCst);
     loop {
-      if self.bound.is_some_and(|bound| current + n > bound) {
+      if self.bound().is_some_and(|bound| current + n > bound) {
         return Err(TooManyReleases);
       }
       match value.compare_exchange(current, current + n, SeqCst, SeqCst) {
@@ -98,8 +145,22 @@ impl Semaphore {
         Err(seen) => current = seen,
       }
     }
+    let woken = self.wake_here(n as usize);
+    #[cfg(not(loom))]
+    if self.across.is_shared() {
+      let queued_elsewhere = self.memory.word(QUEUED).load(SeqCst) as usize > self.waiters.len();
+      self.across.wake(&self.memory, n as u32, woken, queued_elsewhere);
+    }
+    #[cfg(loom)]
+    let _ = woken;
+    Ok(())
+  }
+
+  /// Wakes up to `n` of this process's queued waiters (an async one only if
+  /// a unit could be taken for it); how many were woken.
+  fn wake_here(&self, n: usize) -> usize {
     self.waiters.wake_with(
-      n as usize,
+      n,
       || {},
       |head| {
         if !head.is_async || self.try_acquire() {
@@ -109,10 +170,22 @@ impl Semaphore {
         }
       },
       |_| {
-        value.fetch_add(1, SeqCst);
+        self.value_word().fetch_add(1, SeqCst);
       },
-    );
-    Ok(())
+    )
+  }
+}
+
+#[cfg(not(loom))]
+impl super::relay::RemoteWaiters for Semaphore {
+  fn has_waiters(&self) -> bool {
+    !self.waiters.is_empty()
+  }
+
+  fn retry(&self) {
+    if self.value() > 0 {
+      self.wake_here(1);
+    }
   }
 }
 
@@ -160,5 +233,50 @@ mod tests {
     semaphore.release(1).unwrap();
     assert_eq!(got.load(SeqCst), 1);
     assert_eq!(semaphore.value(), 0, "the unit went to the waiter");
+  }
+}
+
+#[cfg(all(test, target_os = "linux", not(loom)))]
+mod across_processes {
+  use super::*;
+  use std::sync::mpsc;
+  use std::time::Duration;
+
+  #[test]
+  fn units_released_in_one_process_reach_waiters_in_another_blocking_or_async() {
+    let semaphore = Arc::new(Semaphore::new(0, Some(2)));
+    let at = semaphore.locate();
+    let phase = SharedMemory::zeroed(8);
+    let at_phase = phase.locate();
+    let (tx, rx) = mpsc::channel();
+    assert!(matches!(semaphore.acquire_async(Box::new(move |outcome| tx.send(outcome).is_ok())), Started::Queued(_)));
+    // The program exists before the fork, as a spawned child joins its parent's.
+    crate::program::token();
+    // SAFETY: the child only maps memory, waits and exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+      let code = (|| {
+        let (semaphore, phase) = (Semaphore::attach(&at).ok()?, SharedMemory::attach(&at_phase).ok()?);
+        // The bound came along; its release goes to the async waiter in the parent.
+        semaphore.release(3).err()?;
+        semaphore.release(1).ok()?;
+        while phase.cell(0).load(SeqCst) == 0 {
+          std::thread::yield_now();
+        }
+        let t0 = Instant::now();
+        (semaphore.acquire_until(Instant::now() + Duration::from_secs(20)) == Acquire::Acquired && t0.elapsed() < Duration::from_secs(10)).then_some(())
+      })()
+      .map_or(2, |()| 0);
+      unsafe { libc::_exit(code) };
+    }
+    assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(Outcome::Woken));
+    assert_eq!(semaphore.value(), 0, "the unit went to the async waiter");
+    phase.cell(0).store(1, SeqCst);
+    std::thread::sleep(Duration::from_millis(50));
+    semaphore.release(1).unwrap();
+    let mut status = 0;
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert_eq!(libc::WEXITSTATUS(status), 0, "the blocked child got the unit released here");
+    assert_eq!(semaphore.value(), 0);
   }
 }
