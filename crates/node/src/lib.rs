@@ -7,6 +7,7 @@ mod condition;
 mod event;
 mod lock;
 mod manager;
+mod named_shm;
 mod pipe;
 mod queue;
 mod semaphore;
