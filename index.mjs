@@ -6,7 +6,7 @@ export const {
   Pool, AsyncResult, task, cpuCount, currentProcess, parentProcess, activeChildren,
   TimeoutError, WorkerCrashedError, BrokenBarrierError, Empty, Full, EOFError, ShutDown,
   Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier,
-  Value, RawValue, SharedArray, RawArray, Queue, JoinableQueue, SimpleQueue, Connection, Pipe,
+  Value, RawValue, SharedArray, RawArray, SharedMemory, ShareableList, Queue, JoinableQueue, SimpleQueue, Connection, Pipe,
   DictProxy, ListProxy, Manager, Process, wait, getContext,
 } = multiproc;
 export default multiproc;

@@ -9,7 +9,7 @@ export { Process, type ProcessOptions } from './src/process/process';
 export { TimeoutError, WorkerCrashedError, BrokenBarrierError, Empty, Full, ShutDown, EOFError } from './src/errors';
 export {
   Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, type BarrierOptions,
-  Value, RawValue, SharedArray, RawArray, Queue, JoinableQueue, SimpleQueue, Connection, Pipe,
+  Value, RawValue, SharedArray, RawArray, SharedMemory, type SharedMemoryOptions, ShareableList, type ShareableValue, Queue, JoinableQueue, SimpleQueue, Connection, Pipe,
   DictProxy, ListProxy, type SortOptions, type Namespace,
 } from './src/shared/index';
 export { Manager } from './src/manager/manager';

@@ -4,7 +4,7 @@
 // on the native thread pool; edge cases and bad arguments; the array's lock
 // held around them; the Promise forms leave the event loop free; the memory
 // outlives its JS handles while an operation runs.
-import test from 'node:test'
+import test from 'ava'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -13,7 +13,7 @@ import vm from 'node:vm'
 import { Lock, RLock, RawArray, RawValue, SharedArray } from '../index.mjs'
 import { settled, withPool } from './helpers.mjs'
 
-const T = { timeout: 120000 }
+const T = 120_000
 
 v8.setFlagsFromString('--expose-gc')
 const gc = globalThis.gc ?? vm.runInNewContext('gc')
@@ -127,7 +127,8 @@ async function checkAgainstView(code, n, form, Class) {
 }
 
 for (const code of Object.keys(CODES)) {
-  test(`'${code}': sort, sum, min, max, indexOf and fill give what the same operation on the view gives, both forms, below and above the thresholds`, T, async () => {
+  test.serial(`'${code}': sort, sum, min, max, indexOf and fill give what the same operation on the view gives, both forms, below and above the thresholds`, async (t) => {
+    t.timeout(T)
     for (const n of SIZES) {
       await checkAgainstView(code, n, 'async', SharedArray)
       await checkAgainstView(code, n, 'sync', RawArray)
@@ -137,7 +138,8 @@ for (const code of Object.keys(CODES)) {
 
 // ------------------------------------------------------------ edge cases
 
-test('an empty array: sort and fill do nothing, sum is 0 (0n for big sums), indexOf -1, min and max refuse with a RangeError', T, async () => {
+test.serial('an empty array: sort and fill do nothing, sum is 0 (0n for big sums), indexOf -1, min and max refuse with a RangeError', async (t) => {
+  t.timeout(T)
   for (const code of Object.keys(CODES)) {
     const a = new SharedArray(code, 0)
     assert.equal(await a.sort(), a)
@@ -154,7 +156,8 @@ test('an empty array: sort and fill do nothing, sum is 0 (0n for big sums), inde
   }
 })
 
-test('floats: NaN sorts last and -0 before +0; min and max are NaN when a NaN is there and tell -0 from +0; indexOf never finds NaN and finds -0 for 0', T, async () => {
+test.serial('floats: NaN sorts last and -0 before +0; min and max are NaN when a NaN is there and tell -0 from +0; indexOf never finds NaN and finds -0 for 0', async (t) => {
+  t.timeout(T)
   for (const code of FLOATS) {
     for (const n of SIZES) {
       const a = new SharedArray(code, n)
@@ -182,7 +185,8 @@ test('floats: NaN sorts last and -0 before +0; min and max are NaN when a NaN is
   assert.deepEqual(f.toArray(), [Math.fround(0.1), Math.fround(0.1), Math.fround(0.1)])
 })
 
-test('fill and indexOf read start, end and fromIndex as TypedArray does: truncated, negative from the end, clamped, NaN as 0', T, async () => {
+test.serial('fill and indexOf read start, end and fromIndex as TypedArray does: truncated, negative from the end, clamped, NaN as 0', async (t) => {
+  t.timeout(T)
   const cases = [[], [2], [-2], [1, 3], [1, -1], [-3, -1], [3, 1], [-100, 100], [100], [1.7, 3.9], [-1.5], [NaN, 2], [2, NaN], [-Infinity, Infinity], [Infinity]]
   for (const args of cases) {
     const a = new SharedArray('i', [0, 1, 2, 3, 4])
@@ -196,7 +200,8 @@ test('fill and indexOf read start, end and fromIndex as TypedArray does: truncat
   }
 })
 
-test("64-bit codes take and give bigint; sums are exact where a double is not; 'c' takes and gives characters, sums bytes", T, async () => {
+test.serial("64-bit codes take and give bigint; sums are exact where a double is not; 'c' takes and gives characters, sums bytes", async (t) => {
+  t.timeout(T)
   const q = new SharedArray('q', [2n ** 62n, 2n ** 62n, 2n ** 62n, -5n])
   assert.equal(await q.sum(), 3n * 2n ** 62n - 5n)
   assert.equal(await q.min(), -5n)
@@ -219,7 +224,8 @@ test("64-bit codes take and give bigint; sums are exact where a double is not; '
   assert.equal(c.fillSync('z', 3).toArray().join(''), 'ehlzz')
 })
 
-test('a value the array cannot hold is refused as set() refuses it, naming the method and the typecode; bad indexes name the argument', T, async () => {
+test.serial('a value the array cannot hold is refused as set() refuses it, naming the method and the typecode; bad indexes name the argument', async (t) => {
+  t.timeout(T)
   const cases = [
     ['d', 'x', TypeError, /holds numbers/],
     ['i', 1.5, TypeError, /'i' holds integers/],
@@ -245,7 +251,8 @@ test('a value the array cannot hold is refused as set() refuses it, naming the m
 
 // ------------------------------------------------------------ the lock
 
-test('the async forms wait for the lock another holder has, and release it after, on error too', T, async () => {
+test.serial('the async forms wait for the lock another holder has, and release it after, on error too', async (t) => {
+  t.timeout(T)
   const lock = new Lock()
   const a = new SharedArray('d', [3, 1, 2], { lock })
   await lock.acquire()
@@ -273,7 +280,8 @@ const holdLock = (a, ready, ms) => {
   lock.release()
 }
 
-test('the sync forms block until a lock held by another thread is released, and see what it wrote', T, async () => {
+test.serial('the sync forms block until a lock held by another thread is released, and see what it wrote', async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     for (const lock of [new Lock(), new RLock()]) {
       const a = new SharedArray('d', [5, 4, 3], { lock })
@@ -293,7 +301,8 @@ test('the sync forms block until a lock held by another thread is released, and 
 
 const sumInWorker = (a) => [a.sumSync(), a.minSync(), a.indexOfSync(7)]
 
-test('the sync forms work in a pool worker on an array passed to the task', T, async () => {
+test.serial('the sync forms work in a pool worker on an array passed to the task', async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     for (const n of SIZES) {
       const a = new SharedArray('i', n)
@@ -310,7 +319,8 @@ const sortInChild = (a) => {
   return { pid: process.pid, sum }
 }
 
-test('in a process-context task the bulk operations work on the same memory, under the lock shared with the parent', T, async () => {
+test.serial('in a process-context task the bulk operations work on the same memory, under the lock shared with the parent', async (t) => {
+  t.timeout(T)
   await withPool({ processes: 1, context: 'process' }, async (pool) => {
     for (const n of SIZES) {
       const lock = new Lock()
@@ -332,7 +342,8 @@ test('in a process-context task the bulk operations work on the same memory, und
 
 // ------------------------------------------------------------ threads and lifetime
 
-test('the Promise forms leave the event loop free while a large operation runs on the pool', T, async () => {
+test.serial('the Promise forms leave the event loop free while a large operation runs on the pool', async (t) => {
+  t.timeout(T)
   const a = randomArray('d', 4_000_000)
   let ticks = 0
   const timer = setInterval(() => ticks++, 1)
@@ -362,7 +373,8 @@ function alive(id) {
   }
 }
 
-test('the memory outlives every JS handle while an async operation runs on it, and is freed after', T, async () => {
+test.serial('the memory outlives every JS handle while an async operation runs on it, and is freed after', async (t) => {
+  t.timeout(T)
   const n = 16_000_000
   let memory = new binding.NativeSharedMemory(n * 8)
   let view = new Float64Array(memory.view())

@@ -1,6 +1,6 @@
 // The process context's framing (src/backend/process/channel.ts): whatever
 // sizes the pipe's chunks come in, every frame arrives whole, once, in order.
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
@@ -26,7 +26,8 @@ const bodies = [Buffer.alloc(0), Buffer.from('a'), Buffer.from('hello'), Buffer.
 const stream = Buffer.concat(bodies.map((body, i) => frame(i + 1, body)));
 const expected = bodies.map((body, i) => [i + 1, body]);
 
-test('frames split at every offset, and into chunks of every small size, arrive whole', { timeout: 60_000 }, () => {
+test.serial('frames split at every offset, and into chunks of every small size, arrive whole', (t) => {
+  t.timeout(60_000);
   for (let cut = 0; cut <= 20; cut++) {
     assert.deepEqual(receive([stream.subarray(0, cut), stream.subarray(cut)]), expected, `cut at ${cut}`);
   }
@@ -39,7 +40,8 @@ test('frames split at every offset, and into chunks of every small size, arrive 
   }
 });
 
-test('a big frame in 64 KiB chunks arrives once, whole', { timeout: 60_000 }, () => {
+test.serial('a big frame in 64 KiB chunks arrives once, whole', (t) => {
+  t.timeout(60_000);
   const chunks = [];
   for (let at = 0; at < stream.length; at += 65_536) chunks.push(stream.subarray(at, at + 65_536));
   assert.deepEqual(receive(chunks), expected);

@@ -1,12 +1,13 @@
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Pool, Process, Queue, getContext } from '../index.mjs';
 import { PKG } from './helpers.mjs';
 
-const T = { timeout: 60_000 };
+const T = 60_000;
 
-test('getContext binds Pool and Process to one context; the shared classes are the package\'s own', T, async () => {
+test.serial('getContext binds Pool and Process to one context; the shared classes are the package\'s own', async (t) => {
+  t.timeout(T);
   const ctx = getContext('process');
   assert.equal(ctx.kind, 'process');
   assert.equal(getContext('process'), ctx);
@@ -25,7 +26,8 @@ test('getContext binds Pool and Process to one context; the shared classes are t
   assert.throws(() => getContext('fork'), /context must be 'thread' or 'process', got "fork"/);
 });
 
-test('a process pool started from `node -e` code runs its tasks (the children do not run the -e code again)', T, () => {
+test.serial('a process pool started from `node -e` code runs its tasks (the children do not run the -e code again)', (t) => {
+  t.timeout(T);
   const code = `const { Pool } = require(${JSON.stringify(PKG)});
     const pool = new Pool({ processes: 2, context: 'process' });
     pool.map((x) => x * 2, [1, 2, 3]).then((r) => { console.log(JSON.stringify(r)); return pool.terminate(); });`;

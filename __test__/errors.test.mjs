@@ -1,4 +1,4 @@
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import fs, { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { Pool, Queue, Barrier, Pipe, Empty, Full, EOFError, BrokenBarrierError, TimeoutError } from '../index.mjs';
 import { CONTEXTS, PKG, withPool } from './helpers.mjs';
 
-const T = { timeout: 30_000 };
+const T = 30_000;
 
 // Thread only: the errors come from shared objects.
-test("multiproc's own errors thrown by shared objects in a worker are instances of their class [thread]", T, () => withPool(1, async (pool) => {
+test.serial("multiproc's own errors thrown by shared objects in a worker are instances of their class [thread]", (t) => withPool(1, async (pool) => {
+  t.timeout(T);
   const cases = [
     [Empty, (q) => q.getNowait(), () => [new Queue()]],
     [Full, (q) => { q.putNowait(1); q.putNowait(2); }, () => [new Queue(1)]],
@@ -26,7 +27,8 @@ test("multiproc's own errors thrown by shared objects in a worker are instances 
   }
 }));
 
-test('bad pool options are refused with a clear error', T, () => {
+test.serial('bad pool options are refused with a clear error', (t) => {
+  t.timeout(T);
   assert.throws(() => new Pool(0), { name: 'RangeError', message: /processes must be a positive integer, got number 0/ });
   assert.throws(() => new Pool(1.5), { name: 'RangeError', message: /processes/ });
   assert.throws(() => new Pool({ processes: -1 }), RangeError);
@@ -43,7 +45,8 @@ test('bad pool options are refused with a clear error', T, () => {
 });
 
 for (const context of CONTEXTS) {
-  test(`errors cross with name, class, message, own properties, cause and the worker stack [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
+  test.serial(`errors cross with name, class, message, own properties, cause and the worker stack [${context}]`, (t) => withPool({ processes: 1, context }, async (pool) => {
+    t.timeout(T);
     await assert.rejects(pool.apply(() => { throw new TypeError('wrong type'); }), (e) => {
       assert.ok(e instanceof TypeError);
       assert.equal(e.message, 'wrong type');
@@ -80,7 +83,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(await pool.apply(() => { throw { code: 7 }; }).catch((e) => e), { code: 7 });
   }));
 
-  test(`multiproc's own errors thrown in a worker are instances of their class on the caller's side [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
+  test.serial(`multiproc's own errors thrown in a worker are instances of their class on the caller's side [${context}]`, (t) => withPool({ processes: 1, context }, async (pool) => {
+    t.timeout(T);
     const thrown = (pkg, name) => { throw new (require(pkg)[name])('from the task'); };
     for (const Class of [Empty, Full, EOFError, BrokenBarrierError, TimeoutError]) {
       await assert.rejects(pool.apply(thrown, [PKG, Class.name]), (e) => {
@@ -95,7 +99,8 @@ for (const context of CONTEXTS) {
     assert.ok(!(own instanceof TimeoutError));
   }));
 
-  test(`a closure over an outer variable is refused with the variable named and the fix [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
+  test.serial(`a closure over an outer variable is refused with the variable named and the fix [${context}]`, (t) => withPool({ processes: 1, context }, async (pool) => {
+    t.timeout(T);
     const factor = 3;
     await assert.rejects(pool.apply((x) => x * factor, [2]), (e) => {
       assert.equal(e.name, 'ReferenceError');
@@ -108,7 +113,8 @@ for (const context of CONTEXTS) {
     assert.equal(await pool.apply((x, f) => x * f, [2, factor]), 6, 'passing it as an argument works');
   }));
 
-  test(`native and bound functions and classes are refused at the call site [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
+  test.serial(`native and bound functions and classes are refused at the call site [${context}]`, (t) => withPool({ processes: 1, context }, async (pool) => {
+    t.timeout(T);
     await assert.rejects(pool.map(Math.sqrt, [4]), { name: 'TypeError', message: /native or bound function.*sqrt/ });
     await assert.rejects(pool.apply(function f(x) { return x; }.bind(null), [1]), { name: 'TypeError', message: /native or bound/ });
     await assert.rejects(pool.apply(class A {}, []), { name: 'TypeError', message: /class/ });
@@ -116,7 +122,8 @@ for (const context of CONTEXTS) {
     assert.equal(await pool.apply((x) => Math.sqrt(x), [9]), 3);
   }));
 
-  test(`arguments that cannot be cloned are refused with their path; nothing is sent [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
+  test.serial(`arguments that cannot be cloned are refused with their path; nothing is sent [${context}]`, (t) => withPool({ processes: 1, context }, async (pool) => {
+    t.timeout(T);
     // Every refused call's task would count itself in the file `ran`: none may
     // run, not even the items of a map before the one refused.
     const ran = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-errors-')), 'ran');
@@ -136,7 +143,8 @@ for (const context of CONTEXTS) {
     fs.rmSync(path.dirname(ran), { recursive: true });
   }));
 
-  test(`a task's stack names the caller's file and line where the function was found [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
+  test.serial(`a task's stack names the caller's file and line where the function was found [${context}]`, (t) => withPool({ processes: 1, context }, async (pool) => {
+    t.timeout(T);
     const error = await pool.apply(function lineMarker() {
       throw new RangeError('from a known line');
     }).catch((e) => e);
@@ -150,7 +158,8 @@ for (const context of CONTEXTS) {
     assert.match((await pool.apply(built).catch((e) => e)).stack, /multiproc-task-\d+\.js/);
   }));
 
-  test(`a result that cannot be cloned rejects that item only [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
+  test.serial(`a result that cannot be cloned rejects that item only [${context}]`, (t) => withPool({ processes: 1, context }, async (pool) => {
+    t.timeout(T);
     await assert.rejects(pool.apply(() => () => 1), { name: 'TypeError', message: /cannot be sent back/ });
     const it = pool.imap((x) => (x === 1 ? Symbol('s') : x), [0, 1, 2]);
     assert.deepEqual(await it.next(), { done: false, value: 0 });
@@ -158,7 +167,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(await it.next(), { done: false, value: 2 });
   }));
 
-  test(`bad call options are refused, and the pool keeps working [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
+  test.serial(`bad call options are refused, and the pool keeps working [${context}]`, (t) => withPool({ processes: 1, context }, async (pool) => {
+    t.timeout(T);
     await assert.rejects(pool.map((x) => x, [1], { chunksize: 0 }), { name: 'RangeError', message: /chunksize/ });
     assert.throws(() => pool.imap((x) => x, [1], { chunksize: -2 }), RangeError);
     await assert.rejects(pool.apply((x) => x, [1], { timeout: -1 }), { name: 'RangeError', message: /timeout/ });

@@ -2,7 +2,7 @@
 // small script run in a child `node`, which must exit on its own (the child is
 // killed after a generous deadline, and that counts as a failure) with the
 // expected output. A running task, on the other hand, keeps the process alive.
-import test, { after } from 'node:test'
+import test from 'ava'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import fs from 'node:fs'
@@ -13,7 +13,7 @@ import { CONTEXTS, assertExited, childScripts } from './helpers.mjs'
 const packageUrl = new URL('../index.mjs', import.meta.url).href
 const packageCjs = new URL('../index.js', import.meta.url)
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-exit-'))
-after(() => fs.rmSync(dir, { recursive: true, force: true }))
+test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }))
 
 /** How long a child may take before it counts as "did not exit by itself". */
 const DEADLINE_MS = 30000
@@ -69,7 +69,8 @@ console.log('done')
 }
 
 for (const context of CONTEXTS) {
-  test(`(a) a pool left open after its map exits by itself with the result printed [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`(a) a pool left open after its map exits by itself with the result printed [${context}]`, async (t) => {
+    t.timeout(60000)
     const result = await run(`
   const pool = new Pool({ processes: 2, context: '${context}' })
   const squares = await pool.map((x) => x * x, [1, 2, 3, 4])
@@ -79,7 +80,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(lines(result.stdout), ['[1,4,9,16]'])
   })
 
-  test(`(a) the same through require() [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`(a) the same through require() [${context}]`, async (t) => {
+    t.timeout(60000)
     const result = await run(
       `
   const pool = new Pool({ processes: 2, context: '${context}' })
@@ -91,7 +93,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(lines(result.stdout), ['[2,3,4]'])
   })
 
-  test(`(a) a pool that never ran anything does not keep the process alive [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`(a) a pool that never ran anything does not keep the process alive [${context}]`, async (t) => {
+    t.timeout(60000)
     const result = await run(`
   const pool = new Pool({ processes: 2, context: '${context}' })
   console.log('created', pool.processes)
@@ -100,7 +103,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(lines(result.stdout), ['created 2'])
   })
 
-  test(`(b) a closed pool exits, with or without join() [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`(b) a closed pool exits, with or without join() [${context}]`, async (t) => {
+    t.timeout(60000)
     const closed = await run(`
   const pool = new Pool({ processes: 2, context: '${context}' })
   console.log(await pool.apply((a, b) => a * b, [6, 7]))
@@ -120,7 +124,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(lines(joined.stdout), ['joined [2,4,6,8,10,12]'])
   })
 
-  test(`(b) join() keeps the process alive until the workers exited [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`(b) join() keeps the process alive until the workers exited [${context}]`, async (t) => {
+    t.timeout(60000)
     // Queued applies finish during join(): the results arrive while join() waits.
     const result = await run(`
   const pool = new Pool({ processes: 1, context: '${context}' })
@@ -138,7 +143,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(lines(result.stdout), ['joined [0,10,20,30,40,50]'])
   })
 
-  test(`(b) Symbol.asyncDispose: results are in when it resolves, then the process exits [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`(b) Symbol.asyncDispose: results are in when it resolves, then the process exits [${context}]`, async (t) => {
+    t.timeout(60000)
     const result = await run(`
   const pool = new Pool({ processes: 2, context: '${context}' })
   const results = pool.map((x) => new Promise((r) => setTimeout(() => r(x + 100), 10)), [1, 2, 3, 4])
@@ -149,7 +155,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(lines(result.stdout), ['disposed [101,102,103,104]'])
   })
 
-  test(`(c) a running task keeps the process alive until its result is printed [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`(c) a running task keeps the process alive until its result is printed [${context}]`, async (t) => {
+    t.timeout(60000)
     // Nothing is awaited at top level: only the pool's running work keeps the
     // event loop alive.
     const result = await run(`
@@ -165,7 +172,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(lines(result.stdout).sort(), ['apply 100', 'applyAsync 14', 'map [2,4,6,8]', 'spin -9'])
   })
 
-  test(`(c) an imap being consumed keeps the process alive to the end [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`(c) an imap being consumed keeps the process alive to the end [${context}]`, async (t) => {
+    t.timeout(60000)
     const result = await run(`
   const pool = new Pool({ processes: 2, context: '${context}' })
   ;(async () => {
@@ -178,7 +186,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(lines(result.stdout), ['sum 1225'])
   })
 
-  test(`(d) terminate() stops a task stuck in an endless loop and the process exits [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`(d) terminate() stops a task stuck in an endless loop and the process exits [${context}]`, async (t) => {
+    t.timeout(60000)
     const result = await run(`
   const pool = new Pool({ processes: 2, context: '${context}' })
   const stuck = pool.apply(() => { for (;;) {} }).then(
@@ -193,7 +202,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(lines(result.stdout), ['rejected', 'terminated'])
   })
 
-  test(`(e) console.log inside a task reaches the parent stdout [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`(e) console.log inside a task reaches the parent stdout [${context}]`, async (t) => {
+    t.timeout(60000)
     const result = await run(`
   const pool = new Pool({ processes: 2, context: '${context}' })
   const r = await pool.apply((x) => { console.log('hello from the worker', x); return x + 1 }, [41])
@@ -206,13 +216,15 @@ for (const context of CONTEXTS) {
     assert.ok(lines(result.stdout).includes('result 42'), `stdout was: ${result.stdout}`)
   })
 
-  test(`(e) console output of a pool left open is not lost when the process exits by itself [${context}]`, { timeout: 90000 }, async () => {
+  test.serial(`(e) console output of a pool left open is not lost when the process exits by itself [${context}]`, async (t) => {
+    t.timeout(90000)
     // Losing output is a race, so the script runs a few times; every run must
     // deliver every line.
     for (let attempt = 0; attempt < 3; attempt++) await consoleOutputSurvivesExit(context)
   })
 
-  test(`a pool whose worker crashed, was replaced or timed out still exits by itself [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`a pool whose worker crashed, was replaced or timed out still exits by itself [${context}]`, async (t) => {
+    t.timeout(60000)
     const result = await run(`
   const pool = new Pool({ processes: 2, context: '${context}', maxTasksPerChild: 1 })
   try {
@@ -236,7 +248,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(lines(result.stdout), ['crashed true 5', 'crashed true', 'TimeoutError', '[2,4,6]'])
   })
 
-  test(`an imap abandoned after a few items does not keep the process alive [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`an imap abandoned after a few items does not keep the process alive [${context}]`, async (t) => {
+    t.timeout(60000)
     const result = await run(`
   const pool = new Pool({ processes: 2, context: '${context}' })
   function* forever() { for (let i = 0; ; i++) yield i }
@@ -258,8 +271,9 @@ for (const context of CONTEXTS) {
 // finishes; the pool then goes idle, and the loop used to run dry before the
 // wake arrived: 'beforeExit' fired mid-script and closed the pool.
 // Thread only: the wake comes from a shared Event.
-test('a wake sent by a task just before it finished arrives before the loop runs dry [thread]', { timeout: 60000 }, async () => {
-  const runChild = childScripts(after)
+test.serial('a wake sent by a task just before it finished arrives before the loop runs dry [thread]', async (t) => {
+  t.timeout(60000)
+  const runChild = childScripts(t.teardown)
   assertExited(await runChild(`
 let early = 0
 process.on('beforeExit', () => early++)

@@ -13,6 +13,16 @@ const PACKAGE_URL = new URL('../index.mjs', import.meta.url).href;
 /** The package's CommonJS entry, for `require()` inside inline tasks. */
 export const PKG = fileURLToPath(new URL('../index.js', import.meta.url));
 
+/**
+ * How an inline task names `url` (a file) in a relative `require()` or
+ * `import()`: from the folder of the entry script, where the package resolves
+ * them. Under ava that is its worker's (`process.argv[1]`), not the test file's.
+ */
+export function fromEntry(url) {
+  const relative = path.relative(path.dirname(process.argv[1]), fileURLToPath(url)).split(path.sep).join('/');
+  return relative.startsWith('../') ? relative : `./${relative}`;
+}
+
 /** Whether `promise` has settled (after letting pending callbacks run). */
 export async function settled(promise, settleMs = 50) {
   let done = false;
@@ -42,11 +52,12 @@ export const CHILD_DEADLINE_MS = 30_000;
 
 /**
  * Runs `body` as an ES module in a fresh `node`, with every export of the
- * package in scope, and reports how it ended. `after` removes the scripts.
+ * package in scope, and reports how it ended. `cleanup` is given the removal
+ * of the scripts: `test.after.always` for a whole file, `t.teardown` in a test.
  */
-export function childScripts(after) {
+export function childScripts(cleanup) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-child-'));
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  cleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
   let count = 0;
   return function runChild(body, { deadlineMs = CHILD_DEADLINE_MS } = {}) {
     const file = path.join(dir, `case-${++count}.mjs`);

@@ -1,8 +1,8 @@
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { CONTEXTS, withPool } from './helpers.mjs';
 
-const T = { timeout: 30_000 };
+const T = 30_000;
 
 async function collect(iterator) {
   const out = [];
@@ -11,7 +11,8 @@ async function collect(iterator) {
 }
 
 for (const context of CONTEXTS) {
-  test(`imap yields in input order, imapUnordered in completion order [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+  test.serial(`imap yields in input order, imapUnordered in completion order [${context}]`, (t) => withPool({ processes: 2, context }, async (pool) => {
+    t.timeout(T);
     const sleepThenReturn = async (ms) => {
       await new Promise((r) => setTimeout(r, ms));
       return ms;
@@ -23,7 +24,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(await collect(pool.imap((x) => x * 2, [1, 2, 3, 4, 5], { chunksize: 2 })), [2, 4, 6, 8, 10]);
   }));
 
-  test(`imap consumes an endless generator lazily [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+  test.serial(`imap consumes an endless generator lazily [${context}]`, (t) => withPool({ processes: 2, context }, async (pool) => {
+    t.timeout(T);
     let pulled = 0;
     function* naturals() {
       for (let i = 0; ; i++) {
@@ -41,7 +43,8 @@ for (const context of CONTEXTS) {
     assert.ok(pulled <= 100 + 5, `pulled ${pulled} items for 100 results`);
   }));
 
-  test(`imap over an async generator [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+  test.serial(`imap over an async generator [${context}]`, (t) => withPool({ processes: 2, context }, async (pool) => {
+    t.timeout(T);
     async function* source() {
       for (let i = 0; i < 20; i++) {
         await new Promise((r) => setImmediate(r));
@@ -53,7 +56,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(unordered.sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1));
   }));
 
-  test(`an item error rejects next() at its position and iteration continues [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+  test.serial(`an item error rejects next() at its position and iteration continues [${context}]`, (t) => withPool({ processes: 2, context }, async (pool) => {
+    t.timeout(T);
     const it = pool.imap((x) => { if (x === 2) throw new RangeError('two'); return x; }, [0, 1, 2, 3, 4]);
     assert.deepEqual(await it.next(), { done: false, value: 0 });
     assert.deepEqual(await it.next(), { done: false, value: 1 });
@@ -63,7 +67,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(await it.next(), { done: true, value: undefined });
   }));
 
-  test(`imap stops at once on abort [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+  test.serial(`imap stops at once on abort [${context}]`, (t) => withPool({ processes: 2, context }, async (pool) => {
+    t.timeout(T);
     const controller = new AbortController();
     const it = pool.imap(async (x) => { await new Promise((r) => setTimeout(r, 50)); return x; }, [1, 2, 3, 4, 5, 6, 7, 8], { signal: controller.signal });
     assert.deepEqual(await it.next(), { done: false, value: 1 });
@@ -74,7 +79,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(await pool.map((x) => x, [1]), [1], 'the pool keeps working');
   }));
 
-  test(`imap refuses an item that cannot be cloned, naming it [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
+  test.serial(`imap refuses an item that cannot be cloned, naming it [${context}]`, (t) => withPool({ processes: 1, context }, async (pool) => {
+    t.timeout(T);
     const it = pool.imap((x) => x, [1, { cb() {} }]);
     await assert.rejects(collect(it), { name: 'TypeError', message: /iterable\[1\]\.cb is a function/ });
   }));

@@ -12,7 +12,7 @@
 // `--offline` and an empty cache of its own: their manifests fail with
 // ENOTCACHED at once, npm drops them as failed optional dependencies, and the
 // tarball given on the command line satisfies this platform's one.
-import test, { after, before } from 'node:test'
+import test from 'ava'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import fs from 'node:fs'
@@ -47,6 +47,9 @@ const platformPackage = `${name}-${id}`
 const skip = fs.existsSync(path.join(platformDir, 'package.json'))
   ? false
   : `no npm/${id} package for this platform`
+// ava's skip takes no reason: say it once. (With every test skipped, ava runs no hooks.)
+const platformTest = skip ? test.serial.skip : test.serial
+if (skip) console.log(`install.test.mjs skipped: ${skip}`)
 
 // npm's JS entry point: the one running `npm test`, else the `npm` found on PATH.
 function npmCliPath() {
@@ -103,95 +106,93 @@ let scratch // the user's project, with both packages installed
 let bare // a project with only the root package installed
 let rootPack // `npm pack --json` entry of the root package as released
 
-before(
-  async () => {
-    if (skip) return
-    for (const built of ['index.js', 'binding.js', addonName]) {
-      assert.ok(fs.existsSync(path.join(repo, built)), `${built} is missing: run \`npm install\` first`)
-    }
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-install-'))
+test.before(async (t) => {
+  t.timeout(300_000)
+  for (const built of ['index.js', 'binding.js', addonName]) {
+    assert.ok(fs.existsSync(path.join(repo, built)), `${built} is missing: run \`npm install\` first`)
+  }
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-install-'))
 
-    const npmCli = npmCliPath()
-    const bin = path.join(tmp, 'bin')
-    fs.mkdirSync(bin)
-    let pathDirs
-    if (isWindows) {
-      // Symlinks need privileges there; node's own folder (node.exe, npm.cmd) will do,
-      // and the cargo check below proves it holds no Rust toolchain.
-      pathDirs = [path.dirname(process.execPath)]
-    } else {
-      fs.symlinkSync(fs.realpathSync(process.execPath), path.join(bin, 'node'))
-      fs.symlinkSync(npmCli, path.join(bin, 'npm'))
-      pathDirs = [bin]
-    }
-    env = {}
-    for (const [key, value] of Object.entries(process.env)) {
-      // Drop PATH (any spelling), the outer npm's npm_* settings and the test runner's marker.
-      if (/^path$/i.test(key) || /^npm_/i.test(key) || key === 'INIT_CWD' || key === 'NODE_TEST_CONTEXT') continue
-      env[key] = value
-    }
-    env.PATH = pathDirs.join(path.delimiter)
+  const npmCli = npmCliPath()
+  const bin = path.join(tmp, 'bin')
+  fs.mkdirSync(bin)
+  let pathDirs
+  if (isWindows) {
+    // Symlinks need privileges there; node's own folder (node.exe, npm.cmd) will do,
+    // and the cargo check below proves it holds no Rust toolchain.
+    pathDirs = [path.dirname(process.execPath)]
+  } else {
+    fs.symlinkSync(fs.realpathSync(process.execPath), path.join(bin, 'node'))
+    fs.symlinkSync(npmCli, path.join(bin, 'npm'))
+    pathDirs = [bin]
+  }
+  env = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    // Drop PATH (any spelling) and the outer npm's npm_* settings.
+    if (/^path$/i.test(key) || /^npm_/i.test(key) || key === 'INIT_CWD') continue
+    env[key] = value
+  }
+  env.PATH = pathDirs.join(path.delimiter)
 
-    const cache = path.join(tmp, 'npm-cache')
-    const common = ['--cache', cache, '--no-audit', '--no-fund', '--no-update-notifier']
-    npm = (args, cwd) =>
-      isWindows
-        ? run(process.execPath, [npmCli, ...args, ...common], { cwd, env })
-        : run('npm', [...args, ...common], { cwd, env })
+  const cache = path.join(tmp, 'npm-cache')
+  const common = ['--cache', cache, '--no-audit', '--no-fund', '--no-update-notifier']
+  npm = (args, cwd) =>
+    isWindows
+      ? run(process.execPath, [npmCli, ...args, ...common], { cwd, env })
+      : run('npm', [...args, ...common], { cwd, env })
 
-    const packs = path.join(tmp, 'packs')
-    fs.mkdirSync(packs)
-    const pack = async (dir, extra = []) => {
-      const { stdout } = await npm(['pack', '--json', '--pack-destination', packs, ...extra], dir)
-      const [entry] = JSON.parse(stdout)
-      return entry
-    }
+  const packs = path.join(tmp, 'packs')
+  fs.mkdirSync(packs)
+  const pack = async (dir, extra = []) => {
+    const { stdout } = await npm(['pack', '--json', '--pack-destination', packs, ...extra], dir)
+    const [entry] = JSON.parse(stdout)
+    return entry
+  }
 
-    // The release's publish job, staged: the root package as packed, the npm/
-    // folders with each target's addon in place (this platform's real one; the
-    // others are built by other jobs of the release, and only their presence is
-    // checked), then `napi pre-publish` writing the optionalDependencies.
-    const release = path.join(tmp, 'release')
-    fs.mkdirSync(release)
-    const packed = await pack(repo, ['--ignore-scripts']) // `prepare` already ran in `npm install`
-    await run('tar', ['-xzf', path.join(packs, packed.filename), '-C', release, '--strip-components=1'], { cwd: tmp })
-    fs.cpSync(path.join(repo, 'npm'), path.join(release, 'npm'), { recursive: true })
-    for (const dir of fs.readdirSync(path.join(release, 'npm'))) {
-      const addon = path.join(release, 'npm', dir, `${binaryName}.${dir}.node`)
-      if (dir === id) fs.copyFileSync(path.join(repo, addonName), addon)
-      else fs.writeFileSync(addon, 'built by another job of the release')
-    }
-    const napiCli = path.join(path.dirname(require.resolve('@napi-rs/cli/package.json')), require('@napi-rs/cli/package.json').bin.napi)
-    await run(process.execPath, [napiCli, 'pre-publish', '-t', 'npm', '--no-gh-release', '--skip-optional-publish'], { cwd: release, env })
-    fs.unlinkSync(path.join(packs, packed.filename))
+  // The release's publish job, staged: the root package as packed, the npm/
+  // folders with each target's addon in place (this platform's real one; the
+  // others are built by other jobs of the release, and only their presence is
+  // checked), then `napi pre-publish` writing the optionalDependencies.
+  const release = path.join(tmp, 'release')
+  fs.mkdirSync(release)
+  const packed = await pack(repo, ['--ignore-scripts']) // `prepare` already ran in `npm install`
+  await run('tar', ['-xzf', path.join(packs, packed.filename), '-C', release, '--strip-components=1'], { cwd: tmp })
+  fs.cpSync(path.join(repo, 'npm'), path.join(release, 'npm'), { recursive: true })
+  for (const dir of fs.readdirSync(path.join(release, 'npm'))) {
+    const addon = path.join(release, 'npm', dir, `${binaryName}.${dir}.node`)
+    if (dir === id) fs.copyFileSync(path.join(repo, addonName), addon)
+    else fs.writeFileSync(addon, 'built by another job of the release')
+  }
+  const napiCli = path.join(path.dirname(require.resolve('@napi-rs/cli/package.json')), require('@napi-rs/cli/package.json').bin.napi)
+  await run(process.execPath, [napiCli, 'pre-publish', '-t', 'npm', '--no-gh-release', '--skip-optional-publish'], { cwd: release, env })
+  fs.unlinkSync(path.join(packs, packed.filename))
 
-    const platformPack = await pack(path.join(release, 'npm', id))
-    assert.ok(
-      platformPack.files.some((f) => f.path === addonName),
-      `${platformPackage} tarball lacks ${addonName}`,
-    )
-    rootPack = await pack(release, ['--ignore-scripts'])
+  const platformPack = await pack(path.join(release, 'npm', id))
+  assert.ok(
+    platformPack.files.some((f) => f.path === addonName),
+    `${platformPackage} tarball lacks ${addonName}`,
+  )
+  rootPack = await pack(release, ['--ignore-scripts'])
 
-    const tarballs = [platformPack, rootPack].map((entry) => path.join(packs, entry.filename))
-    ;[scratch, bare] = await Promise.all([
-      project(path.join(tmp, 'scratch'), tarballs),
-      project(path.join(tmp, 'bare'), tarballs.slice(1)),
-    ])
-    // TypeScript as a user has it: the compiler and Node's types, from this repo.
-    for (const pkg of ['typescript', '@types/node']) {
-      const link = path.join(scratch, 'node_modules', pkg)
-      fs.mkdirSync(path.dirname(link), { recursive: true })
-      fs.symlinkSync(path.join(repo, 'node_modules', pkg), link, 'junction')
-    }
-  },
-  { timeout: 300_000 },
-)
+  const tarballs = [platformPack, rootPack].map((entry) => path.join(packs, entry.filename))
+  ;[scratch, bare] = await Promise.all([
+    project(path.join(tmp, 'scratch'), tarballs),
+    project(path.join(tmp, 'bare'), tarballs.slice(1)),
+  ])
+  // TypeScript as a user has it: the compiler and Node's types, from this repo.
+  for (const pkg of ['typescript', '@types/node']) {
+    const link = path.join(scratch, 'node_modules', pkg)
+    fs.mkdirSync(path.dirname(link), { recursive: true })
+    fs.symlinkSync(path.join(repo, 'node_modules', pkg), link, 'junction')
+  }
+})
 
-after(() => {
+test.after.always(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 })
 })
 
-test('the install PATH has node and npm but no cargo or rustc', { skip, timeout: 60_000 }, async () => {
+platformTest('the install PATH has node and npm but no cargo or rustc', async (t) => {
+  t.timeout(60_000)
   for (const tool of ['cargo', 'rustc']) {
     await assert.rejects(run(tool, ['--version'], { cwd: tmp, env }), { code: 'ENOENT' }, `${tool} found on PATH`)
   }
@@ -199,7 +200,8 @@ test('the install PATH has node and npm but no cargo or rustc', { skip, timeout:
   assert.match(stdout.trim(), /^\d+\.\d+\.\d+/)
 })
 
-test('the released root package ships the built JS, no Rust sources or addons, and pins every platform package', { skip, timeout: 60_000 }, () => {
+platformTest('the released root package ships the built JS, no Rust sources or addons, and pins every platform package', (t) => {
+  t.timeout(60_000)
   const packed = rootPack.files.map((f) => f.path)
   const installed = walk(path.join(scratch, 'node_modules', name))
   for (const list of [packed, installed]) {
@@ -269,7 +271,8 @@ async function runScript(file) {
   return { result: JSON.parse(lines.at(-1)), before: lines.slice(0, -1) }
 }
 
-test(`require("${name}") runs a Pool, a Queue between Processes and a Lock, with the addon from ${platformPackage}`, { skip, timeout: 90_000 }, async () => {
+platformTest(`require("${name}") runs a Pool, a Queue between Processes and a Lock, with the addon from ${platformPackage}`, async (t) => {
+  t.timeout(90_000)
   const file = path.join(scratch, 'use-require.cjs')
   fs.writeFileSync(
     file,
@@ -290,7 +293,8 @@ test(`require("${name}") runs a Pool, a Queue between Processes and a Lock, with
   )
 })
 
-test(`import { Pool, ... } from "${name}" runs the same from the installed packages`, { skip, timeout: 90_000 }, async () => {
+platformTest(`import { Pool, ... } from "${name}" runs the same from the installed packages`, async (t) => {
+  t.timeout(90_000)
   const file = path.join(scratch, 'use-import.mjs')
   fs.writeFileSync(
     file,
@@ -301,7 +305,8 @@ test(`import { Pool, ... } from "${name}" runs the same from the installed packa
   assert.deepEqual(before, [])
 })
 
-test('TypeScript checked by tsc --strict against the installed types runs the same', { skip, timeout: 120_000 }, async () => {
+platformTest('TypeScript checked by tsc --strict against the installed types runs the same', async (t) => {
+  t.timeout(120_000)
   const dir = path.join(scratch, 'ts')
   fs.mkdirSync(dir)
   fs.writeFileSync(
@@ -347,7 +352,8 @@ function runFailing(file) {
   })
 }
 
-test(`without ${platformPackage}, require and import fail naming it and the two ways to get an addon`, { skip, timeout: 60_000 }, async () => {
+platformTest(`without ${platformPackage}, require and import fail naming it and the two ways to get an addon`, async (t) => {
+  t.timeout(60_000)
   fs.writeFileSync(path.join(bare, 'use-require.cjs'), `require('${name}')`)
   fs.writeFileSync(path.join(bare, 'use-import.mjs'), `import '${name}'`)
   for (const file of ['use-require.cjs', 'use-import.mjs']) {
@@ -362,7 +368,8 @@ test(`without ${platformPackage}, require and import fail naming it and the two 
   }
 })
 
-test('an addon that is there but does not load is reported as such, with the reason', { skip, timeout: 60_000 }, async () => {
+platformTest('an addon that is there but does not load is reported as such, with the reason', async (t) => {
+  t.timeout(60_000)
   const damaged = path.join(tmp, 'damaged')
   fs.cpSync(path.join(bare, 'node_modules'), path.join(damaged, 'node_modules'), { recursive: true })
   const addon = path.join(damaged, 'node_modules', name, addonName)

@@ -3,7 +3,7 @@
 // thread and inside pool workers, where a proxy passed as a task argument
 // (nested in plain objects/arrays too) is a live handle to the same object.
 // Every operation is atomic; a value read out of a proxy is a copy.
-import test from 'node:test'
+import test from 'ava'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { setImmediate as nextTurn } from 'node:timers/promises'
@@ -13,8 +13,8 @@ import * as mp from '../index.mjs'
 import { PKG, withPool } from './helpers.mjs'
 
 const { Manager, DictProxy, ListProxy } = mp
-const T = { timeout: 60000 }
-const LONG = { timeout: 120000 }
+const T = 60000
+const LONG = 120000
 
 // Set before any worker starts (see memory.test.mjs).
 v8.setFlagsFromString('--expose-gc')
@@ -49,7 +49,8 @@ const isShutDown = (error) => error instanceof Error && /shut ?down|manager/i.te
 
 // =================================================================== dict
 
-test('dict: get set delete has keys values entries size update toObject clear', T, async () => {
+test.serial('dict: get set delete has keys values entries size update toObject clear', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const d = manager.dict()
     assert.ok(d instanceof DictProxy)
@@ -91,7 +92,8 @@ test('dict: get set delete has keys values entries size update toObject clear', 
   })
 })
 
-test('dict: init from pairs, a plain object or a Map', T, async () => {
+test.serial('dict: init from pairs, a plain object or a Map', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     assert.deepEqual([...manager.dict([[1, 'one'], ['1', 'string one']]).entries()], [[1, 'one'], ['1', 'string one']])
     assert.deepEqual([...manager.dict({ a: 1, b: [2] }).entries()], [['a', 1], ['b', [2]]])
@@ -100,7 +102,8 @@ test('dict: init from pairs, a plain object or a Map', T, async () => {
   })
 })
 
-test('dict: keys are primitives compared as Map keys; d.set(1, "1"), d.set("2", 2), d.set(0.25, null) are three entries', T, async () => {
+test.serial('dict: keys are primitives compared as Map keys; d.set(1, "1"), d.set("2", 2), d.set(0.25, null) are three entries', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const d = manager.dict()
     d.set(1, '1')
@@ -133,7 +136,8 @@ test('dict: keys are primitives compared as Map keys; d.set(1, "1"), d.set("2", 
   })
 })
 
-test('dict: an object (or other non-primitive) key -> TypeError; nothing changes', T, async () => {
+test.serial('dict: an object (or other non-primitive) key -> TypeError; nothing changes', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const d = manager.dict({ keep: 1 })
     for (const key of [{}, [1], new Date(0), () => 1, Symbol('s'), undefined, new Map()]) {
@@ -148,7 +152,8 @@ test('dict: an object (or other non-primitive) key -> TypeError; nothing changes
   })
 })
 
-test('dict: a non-cloneable value is refused with a TypeError naming its path; update() is all or nothing', T, async () => {
+test.serial('dict: a non-cloneable value is refused with a TypeError naming its path; update() is all or nothing', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const d = manager.dict({ keep: 1 })
     assert.throws(() => d.set('f', () => 1), TypeError)
@@ -161,7 +166,8 @@ test('dict: a non-cloneable value is refused with a TypeError naming its path; u
   })
 })
 
-test('dict: a value read out of it is a copy (mutating it does not write back)', T, async () => {
+test.serial('dict: a value read out of it is a copy (mutating it does not write back)', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const d = manager.dict()
     const original = { list: [1], inner: { n: 1 } }
@@ -183,7 +189,8 @@ test('dict: a value read out of it is a copy (mutating it does not write back)',
   })
 })
 
-test('dict: values of every structured-clone kind are kept intact', T, async () => {
+test.serial('dict: values of every structured-clone kind are kept intact', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const d = manager.dict()
     const values = [-0, NaN, 5n, undefined, '', [1, , 3], new Date(3), /r/g, new Map([['a', 1]]), new Set([1]),
@@ -200,7 +207,8 @@ test('dict: values of every structured-clone kind are kept intact', T, async () 
 
 // =================================================================== list
 
-test('list: get set push pop length slice toArray extend insert with negative indexes', T, async () => {
+test.serial('list: get set push pop length slice toArray extend insert with negative indexes', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const l = manager.list([10, 20, 30])
     assert.ok(l instanceof ListProxy)
@@ -238,7 +246,8 @@ test('list: get set push pop length slice toArray extend insert with negative in
   })
 })
 
-test('list: an index out of range -> Error (get, set, pop; pop on an empty list); a non-integer index -> TypeError', T, async () => {
+test.serial('list: an index out of range -> Error (get, set, pop; pop on an empty list); a non-integer index -> TypeError', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const l = manager.list([1, 2, 3])
     for (const i of [3, -4, 100]) {
@@ -253,7 +262,8 @@ test('list: an index out of range -> Error (get, set, pop; pop on an empty list)
   })
 })
 
-test('list: remove index count; remove/index of a missing value -> Error', T, async () => {
+test.serial('list: remove index count; remove/index of a missing value -> Error', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const l = manager.list(['a', 1, { o: [1] }, 'b', 1, 'a'])
     assert.equal(l.index('a'), 0)
@@ -274,7 +284,8 @@ test('list: remove index count; remove/index of a missing value -> Error', T, as
   })
 })
 
-test('list: index/count/remove treat 0 and -0 as equal (as Python and Array.prototype.indexOf do)', T, async () => {
+test.serial('list: index/count/remove treat 0 and -0 as equal (as Python and Array.prototype.indexOf do)', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const l = manager.list([0, 'x', -0])
     assert.equal(l.index(-0), 0)
@@ -286,7 +297,8 @@ test('list: index/count/remove treat 0 and -0 as equal (as Python and Array.prot
   })
 })
 
-test('list: reverse and sort (numbers by value, strings, reverse, key)', T, async () => {
+test.serial('list: reverse and sort (numbers by value, strings, reverse, key)', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const l = manager.list(Array.from({ length: 10 }, (_, i) => i))
     l.reverse()
@@ -312,7 +324,8 @@ test('list: reverse and sort (numbers by value, strings, reverse, key)', T, asyn
   })
 })
 
-test('list: a value read out of it is a copy; refused values leave it unchanged', T, async () => {
+test.serial('list: a value read out of it is a copy; refused values leave it unchanged', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const l = manager.list([{ a: [1] }])
     const read = l.get(0)
@@ -334,7 +347,8 @@ test('list: a value read out of it is a copy; refused values leave it unchanged'
 
 // ============================================================== namespace
 
-test('namespace: property get/set, Object.keys, in, delete; values read are copies', T, async () => {
+test.serial('namespace: property get/set, Object.keys, in, delete; values read are copies', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const ns = manager.namespace({ x: 1 })
     assert.equal(ns.x, 1)
@@ -359,7 +373,8 @@ test('namespace: property get/set, Object.keys, in, delete; values read are copi
 
 // ================================================= shared objects stored
 
-test('stored: a Lock, Value, Queue, Event, proxies... stored in a dict, list or namespace (nested too) come back live', T, async () => {
+test.serial('stored: a Lock, Value, Queue, Event, proxies... stored in a dict, list or namespace (nested too) come back live', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const lock = new mp.Lock()
     const value = new mp.Value('i', 1)
@@ -410,7 +425,8 @@ test('stored: a Lock, Value, Queue, Event, proxies... stored in a dict, list or 
   })
 })
 
-test('stored: a stored object lives while stored though every handle was dropped, and is released once overwritten, removed or cleared', T, async () => {
+test.serial('stored: a stored object lives while stored though every handle was dropped, and is released once overwritten, removed or cleared', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const d = manager.dict()
     const l = manager.list()
@@ -448,7 +464,8 @@ test('stored: a stored object lives while stored though every handle was dropped
   })
 })
 
-test('stored in workers and a Process: a Lock a worker made and stored outlives the worker\'s handle; worker, Process and main share what is stored', T, async () => {
+test.serial('stored in workers and a Process: a Lock a worker made and stored outlives the worker\'s handle; worker, Process and main share what is stored', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const d = manager.dict()
     const l = manager.list()
@@ -483,7 +500,8 @@ test('stored in workers and a Process: a Lock a worker made and stored outlives 
 
 // ======================================== live iteration, pop, setdefault
 
-test('iteration reads the live list and dict: items added during it are seen; removed ones as a Python iterator does', T, async () => {
+test.serial('iteration reads the live list and dict: items added during it are seen; removed ones as a Python iterator does', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const l = manager.list([0, 1, 2, 3])
     const seen = []
@@ -535,7 +553,8 @@ test('iteration reads the live list and dict: items added during it are seen; re
   })
 })
 
-test('DictProxy.pop/popitem/setdefault and ListProxy.clear (main thread and workers)', T, async () => {
+test.serial('DictProxy.pop/popitem/setdefault and ListProxy.clear (main thread and workers)', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     const d = manager.dict({ a: 1, b: 2, c: 3 })
     assert.equal(d.pop('a'), 1)
@@ -577,7 +596,8 @@ test('DictProxy.pop/popitem/setdefault and ListProxy.clear (main thread and work
   })
 })
 
-test('setdefault and popitem are atomic (x20): 2 workers and main race on the same keys; each key set once, each entry popped once', LONG, async () => {
+test.serial('setdefault and popitem are atomic (x20): 2 workers and main race on the same keys; each key set once, each entry popped once', async (t) => {
+  t.timeout(LONG)
   await withManager(async (manager) => {
     await withPool(2, async (pool) => {
       for (let round = 0; round < 20; round++) {
@@ -615,7 +635,8 @@ test('setdefault and popitem are atomic (x20): 2 workers and main race on the sa
 
 // ================================================================= kinds
 
-test('manager.Queue()/JoinableQueue()/Lock()/RLock()/Semaphore()/BoundedSemaphore()/Event()/Condition()/Barrier()/Value()/Array() are the top-level kinds', T, async () => {
+test.serial('manager.Queue()/JoinableQueue()/Lock()/RLock()/Semaphore()/BoundedSemaphore()/Event()/Condition()/Barrier()/Value()/Array() are the top-level kinds', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     assert.ok(manager.Queue() instanceof mp.Queue)
     assert.ok(manager.Queue(3) instanceof mp.Queue)
@@ -646,7 +667,8 @@ test('manager.Queue()/JoinableQueue()/Lock()/RLock()/Semaphore()/BoundedSemaphor
 
 // ================================================================ workers
 
-test("proxies in workers: seeds' example: a task sets d to {1: '1', '2': 2, 0.25: null} and reverses l", T, async () => {
+test.serial("proxies in workers: seeds' example: a task sets d to {1: '1', '2': 2, 0.25: null} and reverses l", async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     await withPool(1, async (pool) => {
       const d = manager.dict()
@@ -664,7 +686,8 @@ test("proxies in workers: seeds' example: a task sets d to {1: '1', '2': 2, 0.25
   })
 })
 
-test('proxies in workers: passed bare, in objects and arrays they are live DictProxy/ListProxy/namespace handles', T, async () => {
+test.serial('proxies in workers: passed bare, in objects and arrays they are live DictProxy/ListProxy/namespace handles', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     await withPool(2, async (pool) => {
       const d = manager.dict({ from: 'main' })
@@ -701,7 +724,8 @@ test('proxies in workers: passed bare, in objects and arrays they are live DictP
   })
 })
 
-test('proxies in workers: errors raised in a worker cross with their kind (out of range, missing value, object key)', T, async () => {
+test.serial('proxies in workers: errors raised in a worker cross with their kind (out of range, missing value, object key)', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     await withPool(1, async (pool) => {
       const d = manager.dict()
@@ -721,7 +745,8 @@ test('proxies in workers: errors raised in a worker cross with their kind (out o
   })
 })
 
-test('every operation is atomic: 2 workers x 5k l.push(i) -> length 10k exactly, each i twice', T, async () => {
+test.serial('every operation is atomic: 2 workers x 5k l.push(i) -> length 10k exactly, each i twice', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     await withPool(2, async (pool) => {
       const l = manager.list()
@@ -737,7 +762,8 @@ test('every operation is atomic: 2 workers x 5k l.push(i) -> length 10k exactly,
   })
 })
 
-test('every operation is atomic: 2 workers setting distinct keys -> all present; concurrent pops take each item once', T, async () => {
+test.serial('every operation is atomic: 2 workers setting distinct keys -> all present; concurrent pops take each item once', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     await withPool(2, async (pool) => {
       const d = manager.dict()
@@ -770,7 +796,8 @@ test('every operation is atomic: 2 workers setting distinct keys -> all present;
   })
 })
 
-test('manager kinds travel to workers as live handles', T, async () => {
+test.serial('manager kinds travel to workers as live handles', async (t) => {
+  t.timeout(T)
   await withManager(async (manager) => {
     await withPool(2, async (pool) => {
       const q = manager.Queue()
@@ -796,7 +823,8 @@ test('manager kinds travel to workers as live handles', T, async () => {
 
 // =============================================================== shutdown
 
-test('after await manager.shutdown(), proxy operations throw (main thread and workers) and no new objects are made', T, async () => {
+test.serial('after await manager.shutdown(), proxy operations throw (main thread and workers) and no new objects are made', async (t) => {
+  t.timeout(T)
   const manager = new Manager()
   const d = manager.dict({ a: 1 })
   const l = manager.list([1])
@@ -820,7 +848,8 @@ test('after await manager.shutdown(), proxy operations throw (main thread and wo
   await manager.shutdown() // a second shutdown is harmless
 })
 
-test('Manager supports Symbol.asyncDispose (shuts down)', T, async () => {
+test.serial('Manager supports Symbol.asyncDispose (shuts down)', async (t) => {
+  t.timeout(T)
   const manager = new Manager()
   const d = manager.dict({ a: 1 })
   await manager[Symbol.asyncDispose]()

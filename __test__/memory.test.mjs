@@ -3,7 +3,7 @@
 // (64 MiB of RSS growth between an early and a late measurement, each taken
 // after forced GCs) so that a leak proportional to the number of tasks breaks
 // it, and the garbage collector's moods do not.
-import test from 'node:test'
+import test from 'ava'
 import assert from 'node:assert/strict'
 import v8 from 'node:v8'
 import vm from 'node:vm'
@@ -42,7 +42,8 @@ function assertFlat(samples, first, last, what) {
   )
 }
 
-test('RSS stays flat across 1M tiny apply() calls', { timeout: 300000 }, async () => {
+test.serial('RSS stays flat across 1M tiny apply() calls', async (t) => {
+  t.timeout(300000)
   const pool = new Pool(2)
   const BATCH = 100_000
   const BATCHES = 10
@@ -64,7 +65,8 @@ test('RSS stays flat across 1M tiny apply() calls', { timeout: 300000 }, async (
   await pool.join()
 })
 
-test('RSS stays flat while imap consumes 2M items of an endless generator', { timeout: 300000 }, async () => {
+test.serial('RSS stays flat while imap consumes 2M items of an endless generator', async (t) => {
+  t.timeout(300000)
   const pool = new Pool(2)
   let produced = 0
   function* naturals() {
@@ -93,7 +95,8 @@ test('RSS stays flat while imap consumes 2M items of an endless generator', { ti
   await pool.join()
 })
 
-test('RSS stays flat across repeated map() calls over large arrays', { timeout: 300000 }, async () => {
+test.serial('RSS stays flat across repeated map() calls over large arrays', async (t) => {
+  t.timeout(300000)
   const pool = new Pool(2)
   const N = 200_000
   const input = Array.from({ length: N }, (_, i) => i)

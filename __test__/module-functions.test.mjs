@@ -1,14 +1,15 @@
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import * as esm from '../index.mjs';
 import { CONTEXTS, withPool } from './helpers.mjs';
 
-const T = { timeout: 30_000 };
+const T = 30_000;
 const cjs = createRequire(import.meta.url)('..');
 
-test('import and require load one and the same package', T, () => {
+test.serial('import and require load one and the same package', (t) => {
+  t.timeout(T);
   for (const name of ['Pool', 'AsyncResult', 'task', 'cpuCount', 'currentProcess', 'parentProcess', 'activeChildren', 'TimeoutError', 'WorkerCrashedError']) {
     assert.equal(typeof esm[name], 'function', `${name} is exported`);
     assert.equal(esm[name], cjs[name], `${name} is the same object from import and require`);
@@ -16,18 +17,21 @@ test('import and require load one and the same package', T, () => {
   assert.equal(esm.default, cjs);
 });
 
-test('cpuCount is os.availableParallelism()', T, () => {
+test.serial('cpuCount is os.availableParallelism()', (t) => {
+  t.timeout(T);
   assert.equal(esm.cpuCount(), availableParallelism());
 });
 
-test('currentProcess and parentProcess on the main thread', T, () => {
+test.serial('currentProcess and parentProcess on the main thread', (t) => {
+  t.timeout(T);
   assert.deepEqual(esm.currentProcess(), { name: 'MainProcess', pid: process.pid, ident: 0, daemon: false });
   assert.equal(esm.parentProcess(), null);
   assert.deepEqual(esm.activeChildren(), []);
 });
 
 for (const context of CONTEXTS) {
-  test(`currentProcess and parentProcess inside a pool worker [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+  test.serial(`currentProcess and parentProcess inside a pool worker [${context}]`, (t) => withPool({ processes: 2, context }, async (pool) => {
+    t.timeout(T);
     const infos = await pool.map(() => {
       const { currentProcess, parentProcess } = require(process.env.MULTIPROC_UNDER_TEST);
       return { self: currentProcess(), parent: parentProcess(), pid: process.pid, thread: require('node:worker_threads').threadId };

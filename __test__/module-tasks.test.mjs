@@ -1,4 +1,4 @@
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { task } from '../index.mjs';
-import { CONTEXTS, withPool } from './helpers.mjs';
+import { CONTEXTS, fromEntry, withPool } from './helpers.mjs';
 
-const T = { timeout: 30_000 };
+const T = 30_000;
 const fixture = (name) => new URL(`./fixtures/${name}`, import.meta.url);
 
 for (const context of CONTEXTS) {
-  test(`a module task keeps its imports and module state [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
+  test.serial(`a module task keeps its imports and module state [${context}]`, (t) => withPool({ processes: 1, context }, async (pool) => {
+    t.timeout(T);
     assert.deepEqual(await pool.map(task(fixture('tasks.mjs'), 'fib'), [10, 20]), [55, 6765]);
     assert.equal((await pool.apply(task(fixture('tasks.mjs'), 'sha1'), ['abc'])).length, 40);
     const counts = [];
@@ -21,12 +22,14 @@ for (const context of CONTEXTS) {
     assert.equal(await pool.apply(task(fixture('tasks.mjs')), [5]), 15, 'exportName defaults to default');
   }));
 
-  test(`module tasks accept paths and CommonJS modules [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
+  test.serial(`module tasks accept paths and CommonJS modules [${context}]`, (t) => withPool({ processes: 1, context }, async (pool) => {
+    t.timeout(T);
     assert.equal(await pool.apply(task(fileURLToPath(fixture('tasks.cjs')), 'upper'), ['abc']), 'ABC');
     assert.equal(await pool.apply(task(fixture('tasks.cjs'), 'version')), 'from helper.cjs');
   }));
 
-  test(`a missing module or export rejects clearly, and the pool keeps working [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
+  test.serial(`a missing module or export rejects clearly, and the pool keeps working [${context}]`, (t) => withPool({ processes: 1, context }, async (pool) => {
+    t.timeout(T);
     await assert.rejects(pool.apply(task(fixture('tasks.mjs'), 'nope')), { name: 'TypeError', message: /no export "nope"/ });
     await assert.rejects(pool.apply(task(fixture('missing.mjs'), 'x')), /Cannot find module|ERR_MODULE_NOT_FOUND/);
     assert.throws(() => task(42), { name: 'TypeError', message: /module must be a URL or a path/ });
@@ -34,16 +37,17 @@ for (const context of CONTEXTS) {
     assert.equal(await pool.apply(task(fixture('tasks.mjs'), 'fib'), [7]), 13);
   }));
 
-  test(`inline functions can require relative to the entry script, and use import() [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
-    // The test runner's entry script is this file, so './fixtures/helper.cjs' resolves next to it.
-    assert.equal(await pool.apply(() => require('./fixtures/helper.cjs').value), 'from helper.cjs');
+  test.serial(`inline functions can require relative to the entry script, and use import() [${context}]`, (t) => withPool({ processes: 1, context }, async (pool) => {
+    t.timeout(T);
+    assert.equal(await pool.apply((helper) => require(helper).value, [fromEntry(fixture('helper.cjs'))]), 'from helper.cjs');
     assert.equal(await pool.apply(async () => (await import('node:path')).posix.join('a', 'b')), 'a/b');
     // A relative import() resolves as require does: from the entry script's folder.
-    assert.equal(await pool.apply(async () => (await import('./fixtures/tasks.mjs')).fib(7)), 13);
+    assert.equal(await pool.apply(async (tasks) => (await import(tasks)).fib(7), [fromEntry(fixture('tasks.mjs'))]), 13);
     assert.equal(await pool.apply(() => typeof process.pid + typeof Buffer.from), 'numberfunction');
   }));
 
-  test(`.ts module tasks work when the parent runs under a TypeScript loader [${context}]`, T, async () => {
+  test.serial(`.ts module tasks work when the parent runs under a TypeScript loader [${context}]`, async (t) => {
+    t.timeout(T);
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(fixture('ts-main.mts')), context], {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
       timeout: 25_000,
@@ -51,7 +55,8 @@ for (const context of CONTEXTS) {
     assert.equal(stdout.trim(), '[[5,10],[6]]');
   });
 
-  test(`.ts module tasks work when the parent runs under the tsx command (npx tsx main.mts) [${context}]`, T, async () => {
+  test.serial(`.ts module tasks work when the parent runs under the tsx command (npx tsx main.mts) [${context}]`, async (t) => {
+    t.timeout(T);
     // The command imports its loader by file URL; run it from a folder where `tsx` does not resolve.
     const tsxPackage = new URL('../node_modules/tsx/', import.meta.url);
     const tsxCommand = fileURLToPath(new URL(JSON.parse(readFileSync(new URL('package.json', tsxPackage), 'utf8')).bin, tsxPackage));

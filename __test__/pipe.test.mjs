@@ -4,7 +4,7 @@
 // in plain objects/arrays too) is a live handle to the same end. Waits end by
 // what the user observes (a message, an EOFError/TimeoutError, a promise
 // settling), never by how long they took; sleeps only let things settle.
-import test, { after } from 'node:test'
+import test from 'ava'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import v8 from 'node:v8'
@@ -14,7 +14,7 @@ import {
 } from '../index.mjs'
 import { PKG, assertExited, childScripts, settled, withPool } from './helpers.mjs'
 
-const T = { timeout: 60000 }
+const T = 60000
 
 
 const isEOF = (error) => error instanceof EOFError && error.name === 'EOFError'
@@ -34,7 +34,8 @@ function bytes(length, seed) {
 
 // ============================================================ main thread
 
-test('Pipe(): two duplex Connections; each end sends to and receives from the other', T, async () => {
+test.serial('Pipe(): two duplex Connections; each end sends to and receives from the other', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   for (const end of [a, b]) {
     assert.ok(end instanceof Connection)
@@ -51,7 +52,8 @@ test('Pipe(): two duplex Connections; each end sends to and receives from the ot
   assert.equal(await d.recv(), 'explicit duplex')
 })
 
-test('Pipe(false): [reader, writer]; using an end in the wrong direction -> Error', T, async () => {
+test.serial('Pipe(false): [reader, writer]; using an end in the wrong direction -> Error', async (t) => {
+  t.timeout(T)
   const [reader, writer] = Pipe(false)
   assert.deepEqual([reader.readable, reader.writable], [true, false])
   assert.deepEqual([writer.readable, writer.writable], [false, true])
@@ -69,7 +71,8 @@ test('Pipe(false): [reader, writer]; using an end in the wrong direction -> Erro
   assert.throws(() => Pipe('no'), TypeError)
 })
 
-test('Connection: recvSync({ timeout }) past its timeout throws TimeoutError; a message already there is returned', T, async () => {
+test.serial('Connection: recvSync({ timeout }) past its timeout throws TimeoutError; a message already there is returned', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   assert.throws(() => b.recvSync({ timeout: 0 }), isTimeout)
   assert.throws(() => b.recvSync({ timeout: 30 }), isTimeout)
@@ -80,7 +83,8 @@ test('Connection: recvSync({ timeout }) past its timeout throws TimeoutError; a 
   assert.throws(() => b.recvSync({ timeout: -1 }), RangeError)
 })
 
-test('Connection: poll/pollSync say whether a message is waiting, without taking it; poll(timeout) waits for one', T, async () => {
+test.serial('Connection: poll/pollSync say whether a message is waiting, without taking it; poll(timeout) waits for one', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   assert.equal(b.pollSync(), false)
   assert.equal(b.pollSync(0), false)
@@ -102,7 +106,8 @@ test('Connection: poll/pollSync say whether a message is waiting, without taking
   await assert.rejects(b.poll(-1), RangeError)
 })
 
-test('Connection: a pending recv() resolves with the next message', T, async () => {
+test.serial('Connection: a pending recv() resolves with the next message', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   const first = b.recv()
   assert.equal(await settled(first), false)
@@ -113,7 +118,8 @@ test('Connection: a pending recv() resolves with the next message', T, async () 
   assert.deepEqual(await bytesPending, Buffer.from('raw'))
 })
 
-test('Connection: sendBytes(buf, offset, size) / recvBytes; bad offset or size -> RangeError, nothing sent', T, async () => {
+test.serial('Connection: sendBytes(buf, offset, size) / recvBytes; bad offset or size -> RangeError, nothing sent', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   const text = Buffer.from('hello world')
   a.sendBytes(text)
@@ -142,7 +148,8 @@ test('Connection: sendBytes(buf, offset, size) / recvBytes; bad offset or size -
   assert.equal(b.pollSync(), false, 'nothing was sent by the refused calls')
 })
 
-test('Connection: messages are never merged or split; empty messages are messages', T, async () => {
+test.serial('Connection: messages are never merged or split; empty messages are messages', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   const sizes = [0, 1, 0, 7, 4096, 0, 65536, 3, 1 << 20, 0, 12]
   sizes.forEach((size, i) => a.sendBytes(bytes(size, i + 1)))
@@ -170,7 +177,8 @@ test('Connection: messages are never merged or split; empty messages are message
   assert.equal(b.pollSync(), false)
 })
 
-test('Connection: values of every structured-clone kind arrive intact', T, async () => {
+test.serial('Connection: values of every structured-clone kind arrive intact', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   const circular = { c: 1 }
   circular.self = circular
@@ -185,7 +193,8 @@ test('Connection: values of every structured-clone kind arrive intact', T, async
   }
 })
 
-test('Connection: 16 MiB messages (bytes and a typed array) work', T, async () => {
+test.serial('Connection: 16 MiB messages (bytes and a typed array) work', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   const big = bytes(16 * 1024 * 1024, 99)
   a.sendBytes(big)
@@ -202,7 +211,8 @@ test('Connection: 16 MiB messages (bytes and a typed array) work', T, async () =
   assert.equal(text.length, 16 * 1024 * 1024)
 })
 
-test('Connection: a non-cloneable value or a shared object is refused at send with a TypeError; nothing is sent', T, async () => {
+test.serial('Connection: a non-cloneable value or a shared object is refused at send with a TypeError; nothing is sent', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   class Thing { method() {} }
   assert.throws(() => a.send({ cb: () => 1 }), (error) => error instanceof TypeError && /\.cb\b/.test(error.message))
@@ -221,7 +231,8 @@ test('Connection: a non-cloneable value or a shared object is refused at send wi
   assert.equal(b.pollSync(), false, 'nothing was sent')
 })
 
-test('Connection: close(): closed; the other end receives what was sent before, then EOFError; poll says true at EOF', T, async () => {
+test.serial('Connection: close(): closed; the other end receives what was sent before, then EOFError; poll says true at EOF', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   a.send('first')
   a.sendBytes(Buffer.from('second'))
@@ -250,7 +261,8 @@ test('Connection: close(): closed; the other end receives what was sent before, 
   assert.throws(() => a.pollSync(), Error)
 })
 
-test('Connection: a pending recv()/poll() is released when the other end closes (EOFError / true)', T, async () => {
+test.serial('Connection: a pending recv()/poll() is released when the other end closes (EOFError / true)', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   const receiving = b.recv()
   receiving.catch(() => {})
@@ -271,7 +283,8 @@ test('Connection: a pending recv()/poll() is released when the other end closes 
 const SAMPLES = [0, -0, 7.5, NaN, 2 ** 60, 'text', '', 'ünï', null, undefined, true, 5n, { a: [1, { b: 2 }] }, [],
   new Map([[1, 'one']]), new Set([2]), new Date(3), new Uint8Array([4, 5]), new RangeError('r')]
 
-test('send(obj) is sendBytes(v8.serialize(obj)): recvBytes of a sent object is its serialized bytes; recv of sent bytes deserializes them', T, async () => {
+test.serial('send(obj) is sendBytes(v8.serialize(obj)): recvBytes of a sent object is its serialized bytes; recv of sent bytes deserializes them', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   for (const value of SAMPLES) a.send(value)
   for (const value of SAMPLES) {
@@ -294,7 +307,8 @@ test('send(obj) is sendBytes(v8.serialize(obj)): recvBytes of a sent object is i
   await assert.rejects(b.recv(), Error, 'bytes that are not a serialized value cannot be recv()d as one')
 })
 
-test('Connection[Symbol.dispose]() closes the handle: the other end then gets EOFError', T, async () => {
+test.serial('Connection[Symbol.dispose]() closes the handle: the other end then gets EOFError', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   assert.equal(typeof a[Symbol.dispose], 'function')
   a.send('before')
@@ -305,7 +319,8 @@ test('Connection[Symbol.dispose]() closes the handle: the other end then gets EO
   a[Symbol.dispose]() // harmless twice
 })
 
-test('Connection: a poller woken by a message passes the wake on, so a receiver waiting behind it gets the message', T, async () => {
+test.serial('Connection: a poller woken by a message passes the wake on, so a receiver waiting behind it gets the message', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   for (let i = 0; i < 20; i++) {
     const polling = b.poll(60000)
@@ -318,7 +333,8 @@ test('Connection: a poller woken by a message passes the wake on, so a receiver 
 
 // ================================================================ wait()
 
-test('wait(): the ready ones among connections and queues, in their order, taking nothing; timeout 0 only looks', T, async () => {
+test.serial('wait(): the ready ones among connections and queues, in their order, taking nothing; timeout 0 only looks', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   const [c, d] = Pipe()
   const q = new Queue()
@@ -348,7 +364,8 @@ test('wait(): the ready ones among connections and queues, in their order, takin
   assert.deepEqual(await wait([], 0), [])
 })
 
-test('wait(objects, timeout): resolves with [] once the timeout passes; a pending wait resolves when one becomes ready', T, async () => {
+test.serial('wait(objects, timeout): resolves with [] once the timeout passes; a pending wait resolves when one becomes ready', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   const q = new Queue()
   assert.deepEqual(await wait([b, q], 30), [])
@@ -365,7 +382,8 @@ test('wait(objects, timeout): resolves with [] once the timeout passes; a pendin
   assert.equal(await b.recv(), 'm')
 })
 
-test('wait(): the waits that lose are withdrawn and the winner takes no wake: pending recv()/get() behind them are served', T, async () => {
+test.serial('wait(): the waits that lose are withdrawn and the winner takes no wake: pending recv()/get() behind them are served', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   const [c, d] = Pipe()
   const q = new Queue()
@@ -384,7 +402,8 @@ test('wait(): the waits that lose are withdrawn and the winner takes no wake: pe
   }
 })
 
-test('wait(): bad input -> TypeError naming the index; unusable objects -> Error naming the index', T, async () => {
+test.serial('wait(): bad input -> TypeError naming the index; unusable objects -> Error naming the index', async (t) => {
+  t.timeout(T)
   const [reader, writer] = Pipe(false)
   await assert.rejects(wait('b'), (error) => error instanceof TypeError && /array/.test(error.message))
   await assert.rejects(wait([reader, new Queue(), {}]), (error) => error instanceof TypeError && /objects\[2\]/.test(error.message))
@@ -400,7 +419,8 @@ test('wait(): bad input -> TypeError naming the index; unusable objects -> Error
 
 // ================================================================ workers
 
-test('Connection in workers: ends passed bare, in an object and in an array are live; wrong-direction use fails there too', T, async () => {
+test.serial('Connection in workers: ends passed bare, in an object and in an array are live; wrong-direction use fails there too', async (t) => {
+  t.timeout(T)
   await withPool(2, async (pool) => {
     const [reader, writer] = Pipe(false)
     const info = await pool.apply(({ writer }, [again], pkg) => {
@@ -420,7 +440,8 @@ test('Connection in workers: ends passed bare, in an object and in an array are 
   })
 })
 
-test('Connection in workers: recvSync({ timeout }) in a worker throws TimeoutError; poll/pollSync there', T, async () => {
+test.serial('Connection in workers: recvSync({ timeout }) in a worker throws TimeoutError; poll/pollSync there', async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     const [a, b] = Pipe()
     const seen = await pool.apply(async (b) => {
@@ -434,7 +455,8 @@ test('Connection in workers: recvSync({ timeout }) in a worker throws TimeoutErr
   })
 })
 
-test('Connection in workers: a worker blocked in recvSync is released by a send on the main thread, and by close() with EOFError', T, async () => {
+test.serial('Connection in workers: a worker blocked in recvSync is released by a send on the main thread, and by close() with EOFError', async (t) => {
+  t.timeout(T)
   await withPool(2, async (pool) => {
     const [a, b] = Pipe()
     // `started` is set just before the wait: each outcome below holds whether
@@ -463,7 +485,8 @@ test('Connection in workers: a worker blocked in recvSync is released by a send 
   })
 })
 
-test('Connection in workers: messages sent by a worker before it closes its end arrive, then EOFError on main', T, async () => {
+test.serial('Connection in workers: messages sent by a worker before it closes its end arrive, then EOFError on main', async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     const [mine, theirs] = Pipe()
     const closing = pool.apply((end) => {
@@ -486,7 +509,8 @@ test('Connection in workers: messages sent by a worker before it closes its end 
   })
 })
 
-test('Connection in workers: a worker echo server over a duplex pipe (sync and async loops)', T, async () => {
+test.serial('Connection in workers: a worker echo server over a duplex pipe (sync and async loops)', async (t) => {
+  t.timeout(T)
   await withPool(2, async (pool) => {
     const syncEcho = (conn) => {
       let n = 0
@@ -524,7 +548,8 @@ test('Connection in workers: a worker echo server over a duplex pipe (sync and a
   })
 })
 
-test('Connection in workers: byte messages of varied sizes (incl. empty and 16 MiB) cross unmerged and unsplit', T, async () => {
+test.serial('Connection in workers: byte messages of varied sizes (incl. empty and 16 MiB) cross unmerged and unsplit', async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     const [reader, writer] = Pipe(false)
     const sizes = [0, 3, 0, 1000, 1 << 16, 0, 16 * 1024 * 1024, 5]
@@ -546,7 +571,8 @@ test('Connection in workers: byte messages of varied sizes (incl. empty and 16 M
   })
 })
 
-test('Connection in workers: sendBytes offset/size errors and non-cloneable sends are refused in the worker', T, async () => {
+test.serial('Connection in workers: sendBytes offset/size errors and non-cloneable sends are refused in the worker', async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     const [reader, writer] = Pipe(false)
     const names = await pool.apply((writer) => {
@@ -561,7 +587,8 @@ test('Connection in workers: sendBytes offset/size errors and non-cloneable send
   })
 })
 
-test('pool.terminate() stops a worker blocked in recvSync / pollSync; the pipe stays usable', T, async () => {
+test.serial('pool.terminate() stops a worker blocked in recvSync / pollSync; the pipe stays usable', async (t) => {
+  t.timeout(T)
   const [a, b] = Pipe()
   const [c, d] = Pipe()
   const started = new Value('i', 0)
@@ -585,7 +612,8 @@ test('pool.terminate() stops a worker blocked in recvSync / pollSync; the pipe s
 
 // ============================================== handles per thread (workers)
 
-test("Process: the parent closes the end it handed to the child right after start(); the child's messages arrive, then EOFError", T, async () => {
+test.serial("Process: the parent closes the end it handed to the child right after start(); the child's messages arrive, then EOFError", async (t) => {
+  t.timeout(T)
   for (const childCloses of [true, false]) {
     const [reader, writer] = Pipe(false)
     const go = new Event()
@@ -611,7 +639,8 @@ test("Process: the parent closes the end it handed to the child right after star
   }
 })
 
-test("Process: a child that closes its copy of the parent's end closes it for itself only; the exchange goes on", T, async () => {
+test.serial("Process: a child that closes its copy of the parent's end closes it for itself only; the exchange goes on", async (t) => {
+  t.timeout(T)
   const [parentEnd, childEnd] = Pipe()
   const sawEOF = new Value('i', 0)
   const p = new Process({
@@ -644,7 +673,8 @@ test("Process: a child that closes its copy of the parent's end closes it for it
   assert.equal(sawEOF.value, 1)
 })
 
-test('Process: a handle sent to a child that dies before it attaches is released: EOFError, nothing left', T, async () => {
+test.serial('Process: a handle sent to a child that dies before it attaches is released: EOFError, nothing left', async (t) => {
+  t.timeout(T)
   const [reader, writer] = Pipe(false)
   const p = new Process({ target: task('/nonexistent/multiproc-missing-task.mjs'), args: [{ nested: [writer] }] })
   p.start()
@@ -654,7 +684,8 @@ test('Process: a handle sent to a child that dies before it attaches is released
   await assert.rejects(reader.recv(), isEOF)
 })
 
-test('pool task: a handle counts from submission; a worker that keeps it holds the end open until it closes it, or the worker ends', T, async () => {
+test.serial('pool task: a handle counts from submission; a worker that keeps it holds the end open until it closes it, or the worker ends', async (t) => {
+  t.timeout(T)
   const pool = new Pool(1)
   try {
     const [reader, writer] = Pipe(false)
@@ -684,7 +715,8 @@ test('pool task: a handle counts from submission; a worker that keeps it holds t
   }
 })
 
-test('pool task: a cancelled job never attaches; its handle is released and the reader gets EOFError', T, async () => {
+test.serial('pool task: a cancelled job never attaches; its handle is released and the reader gets EOFError', async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     const [reader, writer] = Pipe(false)
     const gate = new Event()
@@ -702,7 +734,8 @@ test('pool task: a cancelled job never attaches; its handle is released and the 
   })
 })
 
-test("closed/readable/writable are per handle: a worker closing its copy leaves the main thread's open and usable", T, async () => {
+test.serial("closed/readable/writable are per handle: a worker closing its copy leaves the main thread's open and usable", async (t) => {
+  t.timeout(T)
   await withPool(2, async (pool) => {
     const [a, b] = Pipe()
     const [reader, writer] = Pipe(false)
@@ -721,7 +754,8 @@ test("closed/readable/writable are per handle: a worker closing its copy leaves 
   })
 })
 
-test('pool task: a recvBytes/sendBytes relay in a worker passes objects through unchanged; recv there deserializes sent bytes', T, async () => {
+test.serial('pool task: a recvBytes/sendBytes relay in a worker passes objects through unchanged; recv there deserializes sent bytes', async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     const [toRelay, relayIn] = Pipe()
     const [relayOut, fromRelay] = Pipe()
@@ -746,7 +780,8 @@ test('pool task: a recvBytes/sendBytes relay in a worker passes objects through 
   })
 })
 
-test('wait() with workers: ended Processes, connections and queues filled by children; in a pool task too', T, async () => {
+test.serial('wait() with workers: ended Processes, connections and queues filled by children; in a pool task too', async (t) => {
+  t.timeout(T)
   const gate = new Event()
   const quick = new Process({ target: () => {} })
   const slow = new Process({ target: (gate) => gate.waitSync(), args: [gate] })
@@ -776,7 +811,8 @@ test('wait() with workers: ended Processes, connections and queues filled by chi
   })
 })
 
-test('wait() stress: 20 rounds of two children streaming on pipes and a queue; every item received exactly once', T, async () => {
+test.serial('wait() stress: 20 rounds of two children streaming on pipes and a queue; every item received exactly once', async (t) => {
+  t.timeout(T)
   const N = 200
   for (let round = 0; round < 20; round++) {
     const [r1, w1] = Pipe(false)
@@ -821,9 +857,10 @@ test('wait() stress: 20 rounds of two children streaming on pipes and a queue; e
 
 // ======================================================== exit by itself
 
-const runChild = childScripts(after)
+const runChild = childScripts(test.after.always)
 
-test('exit by itself: pending recv()/recvBytes() on a pipe a pool used do not keep the process alive', T, async () => {
+test.serial('exit by itself: pending recv()/recvBytes() on a pipe a pool used do not keep the process alive', async (t) => {
+  t.timeout(T)
   assertExited(await runChild(`
 const [a, b] = Pipe()
 const pool = new Pool(1)
@@ -836,7 +873,8 @@ console.log('pending')
 `), 'false\nhi\npending')
 })
 
-test('exit by itself: a message sent by a worker still reaches the pending main-thread recv()', T, async () => {
+test.serial('exit by itself: a message sent by a worker still reaches the pending main-thread recv()', async (t) => {
+  t.timeout(T)
   assertExited(await runChild(`
 const [reader, writer] = Pipe(false)
 const pool = new Pool(1)
@@ -846,7 +884,8 @@ pool.close()
 `), 'got from worker')
 })
 
-test('exit by itself: a pending wait() without timeout does not keep the process alive; one with a timeout does until then, without spinning', T, async () => {
+test.serial('exit by itself: a pending wait() without timeout does not keep the process alive; one with a timeout does until then, without spinning', async (t) => {
+  t.timeout(T)
   assertExited(await runChild(`
 const [a, b] = Pipe()
 globalThis.keep = a // a collected Connection closes its handle: b would be at EOF
@@ -860,7 +899,8 @@ console.log(JSON.stringify(ready), performance.now() - started >= 450, (cpu.user
 `), '[] true true')
 })
 
-test('a Connection in initargs: a replacement worker gets its own handle after the first closed its copy', T, async () => {
+test.serial('a Connection in initargs: a replacement worker gets its own handle after the first closed its copy', async (t) => {
+  t.timeout(T)
   const [reader, writer] = Pipe(false)
   const pool = new Pool({ processes: 1, maxTasksPerChild: 1, initializer: (w) => { globalThis.__writer = w }, initargs: [writer] })
   try {

@@ -8,7 +8,7 @@
 // a task marks that it started by creating a file, and waits for a gate file
 // that the test creates when it wants the task to finish. So no assertion
 // depends on how long anything takes.
-import test, { after } from 'node:test'
+import test from 'ava'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import fs from 'node:fs'
@@ -19,7 +19,7 @@ import { Pool, TimeoutError, WorkerCrashedError } from '../index.mjs'
 import { CONTEXTS } from './helpers.mjs'
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-lifecycle-'))
-after(() => fs.rmSync(scratch, { recursive: true, force: true }))
+test.after.always(() => fs.rmSync(scratch, { recursive: true, force: true }))
 
 let folders = 0
 /** A fresh empty folder; `gate` is a path inside it that does not exist yet. */
@@ -114,7 +114,8 @@ const notRunning = (error) => {
 for (const context of CONTEXTS) {
   // ---- close / join ----
 
-  test(`close() lets queued work finish, then join() resolves [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`close() lets queued work finish, then join() resolves [${context}]`, async (t) => {
+    t.timeout(30000)
     const pool = new Pool({ processes: 2, context })
     const applies = Array.from({ length: 12 }, (_, i) => pool.apply(slowDouble, [i]))
     const mapped = pool.map(slowDouble, Array.from({ length: 30 }, (_, i) => i), { chunksize: 2 })
@@ -126,7 +127,8 @@ for (const context of CONTEXTS) {
     await pool.join()
   })
 
-  test(`close() while workers are busy: work already in the queue still runs [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`close() while workers are busy: work already in the queue still runs [${context}]`, async (t) => {
+    t.timeout(30000)
     const box = sandbox()
     const pool = new Pool({ processes: 1, context })
     const blocker = track(pool.apply(gated, [{ gate: box.gate, started: box.started, tag: 'first' }]))
@@ -145,7 +147,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual([queuedMap.state, queuedMap.value], ['fulfilled', [-1, -2, -3]])
   })
 
-  test(`after close(), workers that retire or crash are still replaced while work is queued [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`after close(), workers that retire or crash are still replaced while work is queued [${context}]`, async (t) => {
+    t.timeout(30000)
     const retiring = new Pool({ processes: 1, context, maxTasksPerChild: 1 })
     const ids = Array.from({ length: 5 }, () => retiring.apply(workerIdTask))
     retiring.close()
@@ -169,7 +172,8 @@ for (const context of CONTEXTS) {
     await crashing.join()
   })
 
-  test(`map over an async iterable, then close() at once: the work still runs [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`map over an async iterable, then close() at once: the work still runs [${context}]`, async (t) => {
+    t.timeout(30000)
     async function* numbers(n) {
       for (let i = 0; i < n; i++) {
         await sleep(1)
@@ -188,7 +192,8 @@ for (const context of CONTEXTS) {
     await assert.rejects(pool.map((x) => x, numbers(2)), notRunning)
   })
 
-  test(`imap/imapUnordered created before close() still yield every result [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`imap/imapUnordered created before close() still yield every result [${context}]`, async (t) => {
+    t.timeout(30000)
     const pool = new Pool({ processes: 2, context })
     const ordered = pool.imap((x) => x + 1, [1, 2, 3, 4, 5])
     const unordered = pool.imapUnordered((x) => x * 10, [1, 2, 3])
@@ -202,7 +207,8 @@ for (const context of CONTEXTS) {
     await pool.join()
   })
 
-  test(`calls after close() reject with an error saying the pool is not running [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`calls after close() reject with an error saying the pool is not running [${context}]`, async (t) => {
+    t.timeout(30000)
     const pool = new Pool({ processes: 1, context })
     assert.equal(await pool.apply((x) => x + 1, [1]), 2)
     pool.close()
@@ -221,7 +227,8 @@ for (const context of CONTEXTS) {
     await assert.rejects(pool.apply((x) => x, [1]), notRunning)
   })
 
-  test(`join() before close() or terminate() rejects with an Error [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`join() before close() or terminate() rejects with an Error [${context}]`, async (t) => {
+    t.timeout(30000)
     const pool = new Pool({ processes: 1, context })
     await assert.rejects(pool.join(), (error) => {
       assert.ok(error instanceof Error)
@@ -236,7 +243,8 @@ for (const context of CONTEXTS) {
 
   // ---- terminate ----
 
-  test(`terminate() rejects pending and running work before it resolves, and stops endless loops [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`terminate() rejects pending and running work before it resolves, and stops endless loops [${context}]`, async (t) => {
+    t.timeout(30000)
     const box = sandbox()
     const pool = new Pool({ processes: 2, context })
     const running = [track(pool.apply(spinForever, [box.started, 'a'])), track(pool.apply(spinForever, [box.started, 'b']))]
@@ -252,9 +260,9 @@ for (const context of CONTEXTS) {
     const imapNext = track(iterator.next())
     await sleep(0)
     await pool.terminate()
-    for (const [i, t] of [...running, ...pending, imapNext].entries()) {
-      assert.equal(t.state, 'rejected', `promise #${i} should be rejected when terminate() resolves`)
-      assert.ok(t.error instanceof Error)
+    for (const [i, tracked] of [...running, ...pending, imapNext].entries()) {
+      assert.equal(tracked.state, 'rejected', `promise #${i} should be rejected when terminate() resolves`)
+      assert.ok(tracked.error instanceof Error)
     }
     assert.match(running[0].error.message, /terminat/i)
     // The spinning workers are gone: join() resolves and the pool refuses work.
@@ -264,7 +272,8 @@ for (const context of CONTEXTS) {
     await pool.terminate()
   })
 
-  test(`terminate() on an idle pool and after close() [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`terminate() on an idle pool and after close() [${context}]`, async (t) => {
+    t.timeout(30000)
     const idle = new Pool({ processes: 2, context })
     assert.equal(await idle.apply((x) => x, [7]), 7)
     await idle.terminate()
@@ -284,7 +293,8 @@ for (const context of CONTEXTS) {
 
   // ---- Symbol.asyncDispose ----
 
-  test(`Symbol.asyncDispose closes, joins, and loses no queued work [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`Symbol.asyncDispose closes, joins, and loses no queued work [${context}]`, async (t) => {
+    t.timeout(30000)
     const pool = new Pool({ processes: 2, context })
     assert.equal(typeof pool[Symbol.asyncDispose], 'function')
     const applies = Array.from({ length: 10 }, (_, i) => track(pool.apply(slowDouble, [i])))
@@ -298,7 +308,8 @@ for (const context of CONTEXTS) {
 
   // ---- workers that die mid-task ----
 
-  test(`process.exit(3) in a task: WorkerCrashedError with exitCode 3; other workers unaffected; pool recovers [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`process.exit(3) in a task: WorkerCrashedError with exitCode 3; other workers unaffected; pool recovers [${context}]`, async (t) => {
+    t.timeout(60000)
     const box = sandbox()
     const pool = new Pool({ processes: 2, context })
     const other = track(pool.apply(gated, [{ gate: box.gate, started: box.started, tag: 'other' }]))
@@ -335,7 +346,8 @@ for (const context of CONTEXTS) {
     await pool.join()
   })
 
-  test(`an uncaught async error outside the task crashes the worker: WorkerCrashedError carrying it [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`an uncaught async error outside the task crashes the worker: WorkerCrashedError carrying it [${context}]`, async (t) => {
+    t.timeout(60000)
     const pool = new Pool({ processes: 2, context })
     const error = await pool
       .apply(() => {
@@ -360,7 +372,8 @@ for (const context of CONTEXTS) {
     await pool.join()
   })
 
-  test(`a task that schedules a throw and returns normally: its result arrives, the worker is replaced [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`a task that schedules a throw and returns normally: its result arrives, the worker is replaced [${context}]`, async (t) => {
+    t.timeout(60000)
     const pool = new Pool({ processes: 1, context })
     const first = await pool.apply(() => {
       setTimeout(() => {
@@ -384,7 +397,8 @@ for (const context of CONTEXTS) {
     await pool.join()
   })
 
-  test(`out of memory in a task: WorkerCrashedError, and the next task works [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`out of memory in a task: WorkerCrashedError, and the next task works [${context}]`, async (t) => {
+    t.timeout(60000)
     const pool = new Pool({ processes: 1, context, resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } })
     const error = await pool
       .apply(() => {
@@ -405,7 +419,8 @@ for (const context of CONTEXTS) {
 
   // ---- maxTasksPerChild ----
 
-  test(`maxTasksPerChild: 2 replaces the worker after every second task [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`maxTasksPerChild: 2 replaces the worker after every second task [${context}]`, async (t) => {
+    t.timeout(30000)
     const pool = new Pool({ processes: 1, context, maxTasksPerChild: 2 })
     const ids = []
     for (let i = 0; i < 6; i++) ids.push(await pool.apply(workerIdTask))
@@ -423,7 +438,8 @@ for (const context of CONTEXTS) {
 
   // ---- initializer ----
 
-  test(`initializer(...initargs) runs in every worker before its tasks [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`initializer(...initargs) runs in every worker before its tasks [${context}]`, async (t) => {
+    t.timeout(30000)
     const pool = new Pool({
       context,
       processes: 2,
@@ -440,7 +456,8 @@ for (const context of CONTEXTS) {
     await pool.join()
   })
 
-  test(`initializer also runs in replacement workers [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`initializer also runs in replacement workers [${context}]`, async (t) => {
+    t.timeout(30000)
     const pool = new Pool({
       context,
       processes: 1,
@@ -458,7 +475,8 @@ for (const context of CONTEXTS) {
     await pool.join()
   })
 
-  test(`an initializer that throws: pending and later calls reject mentioning the initializer [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`an initializer that throws: pending and later calls reject mentioning the initializer [${context}]`, async (t) => {
+    t.timeout(30000)
     const pool = new Pool({
       context,
       processes: 2,
@@ -485,7 +503,8 @@ for (const context of CONTEXTS) {
     await pool.join()
   })
 
-  test(`an initializer that throws does not keep the process alive [${context}]`, { timeout: 60000 }, async () => {
+  test.serial(`an initializer that throws does not keep the process alive [${context}]`, async (t) => {
+    t.timeout(60000)
     const dir = fs.mkdtempSync(path.join(scratch, 'init-child-'))
     const script = path.join(dir, 'init-fails.mjs')
     fs.writeFileSync(
@@ -515,7 +534,8 @@ for (const context of CONTEXTS) {
   // A stopped task must really stop: the tasks below spin for ever, so a pool
   // whose workers kept running them could serve nothing afterwards.
 
-  test(`map with a signal aborted while tasks run rejects at once with the reason, stops them, drops queued items [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`map with a signal aborted while tasks run rejects at once with the reason, stops them, drops queued items [${context}]`, async (t) => {
+    t.timeout(30000)
     const box = sandbox()
     const pool = new Pool({ processes: 2, context })
     const controller = new AbortController()
@@ -535,7 +555,8 @@ for (const context of CONTEXTS) {
     await pool.join()
   })
 
-  test(`apply with an already-aborted signal rejects with its reason [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`apply with an already-aborted signal rejects with its reason [${context}]`, async (t) => {
+    t.timeout(30000)
     const pool = new Pool({ processes: 1, context })
     const reason = new Error('already aborted')
     const signal = AbortSignal.abort(reason)
@@ -550,7 +571,8 @@ for (const context of CONTEXTS) {
     await pool.join()
   })
 
-  test(`apply aborted while its task runs rejects with the reason and stops the task [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`apply aborted while its task runs rejects with the reason and stops the task [${context}]`, async (t) => {
+    t.timeout(30000)
     const box = sandbox()
     const pool = new Pool({ processes: 1, context })
     const controller = new AbortController()
@@ -566,7 +588,8 @@ for (const context of CONTEXTS) {
     await pool.join()
   })
 
-  test(`two endless tasks that time out do not keep a 2-worker pool busy [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`two endless tasks that time out do not keep a 2-worker pool busy [${context}]`, async (t) => {
+    t.timeout(30000)
     const box = sandbox()
     const pool = new Pool({ processes: 2, context })
     const calls = [1, 2].map((tag) => pool.apply(spinForever, [box.started, tag], { timeout: 100 }))
@@ -582,7 +605,8 @@ for (const context of CONTEXTS) {
     await pool.join()
   })
 
-  test(`stopping an aborted task loses no other caller's task [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`stopping an aborted task loses no other caller's task [${context}]`, async (t) => {
+    t.timeout(30000)
     const box = sandbox()
     const pool = new Pool({ processes: 2, context })
     const controller = new AbortController()
@@ -604,7 +628,8 @@ for (const context of CONTEXTS) {
     await pool.join()
   })
 
-  test(`imap aborted while its chunks run stops them [${context}]`, { timeout: 30000 }, async () => {
+  test.serial(`imap aborted while its chunks run stops them [${context}]`, async (t) => {
+    t.timeout(30000)
     const box = sandbox()
     const pool = new Pool({ processes: 2, context })
     const controller = new AbortController()

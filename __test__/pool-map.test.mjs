@@ -1,13 +1,14 @@
-import test from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { AsyncResult, TimeoutError, Value, cpuCount } from '../index.mjs';
 import { CONTEXTS, PKG, withPool } from './helpers.mjs';
 
-const T = { timeout: 30_000 };
+const T = 30_000;
 const square = (x) => x * x;
 
 // Thread only: the gate is a shared Value (the process context's progress is in pool-process.test.mjs).
-test('map reports progress per item, not per chunk, ending at done === total [thread]', T, () => withPool(2, async (pool) => {
+test.serial('map reports progress per item, not per chunk, ending at done === total [thread]', (t) => withPool(2, async (pool) => {
+  t.timeout(T);
   // ceil(10000 / (4 * 2)) = 1250 items per chunk. Item i waits until the gate
   // passes it, so the test decides how far the workers get.
   const gate = new Value('i', 0);
@@ -39,7 +40,8 @@ test('map reports progress per item, not per chunk, ending at done === total [th
 }));
 
 for (const context of CONTEXTS) {
-  test(`map returns results in input order for every kind of iterable [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+  test.serial(`map returns results in input order for every kind of iterable [${context}]`, (t) => withPool({ processes: 2, context }, async (pool) => {
+    t.timeout(T);
     assert.deepEqual(await pool.map(square, [1, 2, 3, 4, 5]), [1, 4, 9, 16, 25]);
     assert.deepEqual(await pool.map(square, new Set([3, 1, 2])), [9, 1, 4]);
     assert.deepEqual(await pool.map((e) => e[0] + e[1], new Map([['a', 'b'], ['c', 'd']])), ['ab', 'cd']);
@@ -51,7 +53,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(await pool.map((x) => x + 1, big), big.map((x) => x + 1));
   }));
 
-  test(`values of every structured-clone kind cross both ways [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
+  test.serial(`values of every structured-clone kind cross both ways [${context}]`, (t) => withPool({ processes: 1, context }, async (pool) => {
+    t.timeout(T);
     const value = {
       n: -0, nan: NaN, big: 2n ** 70n, s: 'é', u: undefined, nul: null, date: new Date(5),
       re: /a+/gi, map: new Map([[1, { x: [1] }]]), set: new Set(['a']), bytes: new Uint8Array([1, 2]),
@@ -64,12 +67,14 @@ for (const context of CONTEXTS) {
     assert.deepEqual(await pool.map((x) => String(x), [1, 2]), ['1', '2']);
   }));
 
-  test(`starmap spreads argument arrays [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+  test.serial(`starmap spreads argument arrays [${context}]`, (t) => withPool({ processes: 2, context }, async (pool) => {
+    t.timeout(T);
     assert.deepEqual(await pool.starmap((a, b) => a * b, [[1, 2], [3, 4], [5, 6]]), [2, 12, 30]);
     assert.deepEqual(await pool.starmap((...xs) => xs.length, [[], [1], [1, 2]]), [0, 1, 2]);
   }));
 
-  test(`async task functions are awaited [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+  test.serial(`async task functions are awaited [${context}]`, (t) => withPool({ processes: 2, context }, async (pool) => {
+    t.timeout(T);
     const slowDouble = async (x) => {
       await new Promise((r) => setTimeout(r, 5));
       return 2 * x;
@@ -78,7 +83,8 @@ for (const context of CONTEXTS) {
     assert.equal(await pool.apply(slowDouble, [21]), 42);
   }));
 
-  test(`apply and applyAsync [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+  test.serial(`apply and applyAsync [${context}]`, (t) => withPool({ processes: 2, context }, async (pool) => {
+    t.timeout(T);
     assert.equal(await pool.apply(() => 'no args'), 'no args');
     assert.equal(await pool.apply((a, b, c) => a + b + c, [1, 2, 3]), 6);
     const many = await Promise.all(Array.from({ length: 1000 }, (_, i) => pool.apply((x) => x * 3, [i])));
@@ -94,7 +100,8 @@ for (const context of CONTEXTS) {
     assert.equal(await result, 2, 'AsyncResult is thenable');
   }));
 
-  test(`AsyncResult get(timeout), wait, ready, successful and errorCallback [${context}]`, T, () => withPool({ processes: 1, context }, async (pool) => {
+  test.serial(`AsyncResult get(timeout), wait, ready, successful and errorCallback [${context}]`, (t) => withPool({ processes: 1, context }, async (pool) => {
+    t.timeout(T);
     const slow = pool.applyAsync(() => new Promise((r) => setTimeout(() => r('late'), 300)));
     assert.equal(slow.ready(), false);
     assert.throws(() => slow.successful(), /not ready/);
@@ -114,7 +121,8 @@ for (const context of CONTEXTS) {
     assert.ok(errors[0] instanceof RangeError);
   }));
 
-  test(`mapAsync and starmapAsync [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+  test.serial(`mapAsync and starmapAsync [${context}]`, (t) => withPool({ processes: 2, context }, async (pool) => {
+    t.timeout(T);
     let called;
     const r = pool.mapAsync(square, [1, 2, 3], { callback: (v) => { called = v; } });
     assert.deepEqual(await r.get(5000), [1, 4, 9]);
@@ -126,7 +134,8 @@ for (const context of CONTEXTS) {
     await assert.rejects(failed.get(), /two/);
   }));
 
-  test(`map rejects with the error of the failing item [${context}]`, T, () => withPool({ processes: 2, context }, async (pool) => {
+  test.serial(`map rejects with the error of the failing item [${context}]`, (t) => withPool({ processes: 2, context }, async (pool) => {
+    t.timeout(T);
     await assert.rejects(
       pool.map((x) => { if (x === 37) throw new TypeError(`bad item ${x}`); return x; }, Array.from({ length: 100 }, (_, i) => i)),
       { name: 'TypeError', message: 'bad item 37' },
@@ -134,7 +143,8 @@ for (const context of CONTEXTS) {
     assert.deepEqual(await pool.map(square, [2]), [4], 'the pool keeps working');
   }));
 
-  test(`processes defaults to cpuCount and is readable [${context}]`, T, async () => {
+  test.serial(`processes defaults to cpuCount and is readable [${context}]`, async (t) => {
+    t.timeout(T);
     await withPool({ context }, async (pool) => assert.equal(pool.processes, cpuCount()));
     await withPool({ processes: 3, context }, async (pool) => {
       assert.equal(pool.processes, 3);

@@ -6,25 +6,25 @@
 // Tasks that must be "running" or "stuck" coordinate through files: a task
 // marks its start by writing its pid into a file in `started`, and waits for
 // a gate file the test creates.
-import test, { after } from 'node:test';
+import test from 'ava';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Barrier, Pool, Queue, TimeoutError, WorkerCrashedError, task } from '../index.mjs';
-import { childScripts, withPool } from './helpers.mjs';
+import { childScripts, fromEntry, withPool } from './helpers.mjs';
 
-const T = { timeout: 60_000 };
+const T = 60_000;
 const PACKAGE_URL = new URL('../index.mjs', import.meta.url).href;
 const fixture = (name) => new URL(`./fixtures/${name}`, import.meta.url);
-const runChild = childScripts(after);
+const runChild = childScripts(test.after.always);
 
 /** Pool options for `processes` child processes. */
 const inProcesses = (processes, more = {}) => ({ processes, context: 'process', ...more });
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-process-'));
-after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+test.after.always(() => fs.rmSync(scratch, { recursive: true, force: true }));
 let folders = 0;
 function sandbox() {
   const dir = path.join(scratch, `case-${++folders}`);
@@ -115,7 +115,8 @@ async function servingPids(pool) {
 
 // ---- isolation ----
 
-test('each worker is a process of its own: its own pid, globals, module state, environment and working directory', T, () => withPool(inProcesses(2), async (pool) => {
+test.serial('each worker is a process of its own: its own pid, globals, module state, environment and working directory', (t) => withPool(inProcesses(2), async (pool) => {
+  t.timeout(T);
   const pids = await servingPids(pool);
   assert.equal(new Set(pids).size, 2);
   assert.ok(!pids.includes(process.pid), 'tasks do not run in this process');
@@ -143,7 +144,8 @@ test('each worker is a process of its own: its own pid, globals, module state, e
 
 // ---- crashes ----
 
-test('a crashed worker rejects its task with WorkerCrashedError (exit code, signal, cause) and is replaced', T, () => withPool(inProcesses(1), async (pool) => {
+test.serial('a crashed worker rejects its task with WorkerCrashedError (exit code, signal, cause) and is replaced', (t) => withPool(inProcesses(1), async (pool) => {
+  t.timeout(T);
   const crashes = [
     ['process.exit(7)', () => process.exit(7), { exitCode: 7, signal: undefined }],
     ['an error thrown outside the task', () => {
@@ -176,7 +178,8 @@ test('a crashed worker rejects its task with WorkerCrashedError (exit code, sign
   assert.deepEqual(await pool.map((x) => x * 2, [1, 2, 3]), [2, 4, 6]);
 }));
 
-test('out of memory under resourceLimits: V8 aborts the worker, its task rejects, later tasks run', T, () => withPool(inProcesses(1, { resourceLimits: { maxOldGenerationSizeMb: 32 } }), async (pool) => {
+test.serial('out of memory under resourceLimits: V8 aborts the worker, its task rejects, later tasks run', (t) => withPool(inProcesses(1, { resourceLimits: { maxOldGenerationSizeMb: 32 } }), async (pool) => {
+  t.timeout(T);
   const limit = await pool.apply(() => require('node:v8').getHeapStatistics().heap_size_limit);
   assert.ok(limit < 128 * 2 ** 20, `the child's heap is limited (${limit} bytes)`);
   const error = await pool.apply(() => {
@@ -190,7 +193,8 @@ test('out of memory under resourceLimits: V8 aborts the worker, its task rejects
 
 // ---- stopping runaway tasks ----
 
-test('abort and timeout stop a task in an endless loop: its process is killed and replaced, other tasks are not lost', T, () => withPool(inProcesses(2), async (pool) => {
+test.serial('abort and timeout stop a task in an endless loop: its process is killed and replaced, other tasks are not lost', (t) => withPool(inProcesses(2), async (pool) => {
+  t.timeout(T);
   const box = sandbox();
   const other = track(pool.apply(gated, [box.gate, box.started, 'other']));
   await until(() => startedCount(box.started) === 1, 'the other caller\'s task started');
@@ -218,7 +222,8 @@ test('abort and timeout stop a task in an endless loop: its process is killed an
 
 // ---- maxTasksPerChild and initializer ----
 
-test('maxTasksPerChild: a child retires after that many tasks and a new process takes over', T, () => withPool(inProcesses(1, { maxTasksPerChild: 2 }), async (pool) => {
+test.serial('maxTasksPerChild: a child retires after that many tasks and a new process takes over', (t) => withPool(inProcesses(1, { maxTasksPerChild: 2 }), async (pool) => {
+  t.timeout(T);
   const pids = [];
   for (let i = 0; i < 6; i++) pids.push(await pool.apply(pidTask));
   assert.equal(new Set(pids).size, 3, `expected 3 processes, got ${pids}`);
@@ -227,7 +232,8 @@ test('maxTasksPerChild: a child retires after that many tasks and a new process 
   await until(() => !running(pids[0]) && !running(pids[2]), 'the retired children are gone');
 }));
 
-test('initializer(...initargs) runs in every child, replacements included', T, async () => {
+test.serial('initializer(...initargs) runs in every child, replacements included', async (t) => {
+  t.timeout(T);
   const init = sandbox();
   const initializer = (dir, a, b) => {
     require('node:fs').writeFileSync(require('node:path').join(dir, String(process.pid)), '');
@@ -247,7 +253,8 @@ test('initializer(...initargs) runs in every child, replacements included', T, a
   });
 });
 
-test('an initializer that fails, or a child that cannot start, terminates the pool with a clear error', T, async () => {
+test.serial('an initializer that fails, or a child that cannot start, terminates the pool with a clear error', async (t) => {
+  t.timeout(T);
   const cases = [
     [{ initializer: () => { throw new Error('bad init'); } }, /initializer failed in a worker \(bad init\)/],
     [{ initializer: () => process.exit(3) }, /a worker process exited with code 3 before it could run tasks/],
@@ -272,7 +279,8 @@ test('an initializer that fails, or a child that cannot start, terminates the po
 
 // ---- output ----
 
-test('what a task prints reaches stdout before its result is used, and nothing is lost at exit', T, async () => {
+test.serial('what a task prints reaches stdout before its result is used, and nothing is lost at exit', async (t) => {
+  t.timeout(T);
   for (const end of ['', 'pool.close()']) {
     const result = await runChild(`
 const pool = new Pool({ processes: 2, context: 'process' })
@@ -300,7 +308,8 @@ console.log('done')
 
 // ---- the parent's end ----
 
-test('no orphans: when the parent dies, its pool\'s children die too', T, async () => {
+test.serial('no orphans: when the parent dies, its pool\'s children die too', async (t) => {
+  t.timeout(T);
   for (const death of ['SIGKILL', 'process.exit()']) {
     const file = path.join(sandbox().dir, 'parent.mjs');
     fs.writeFileSync(file, `import { Pool } from ${JSON.stringify(PACKAGE_URL)}
@@ -326,7 +335,8 @@ process.stdin.on('data', () => process.exit(0))
 
 // ---- progress ----
 
-test('onProgress moves while a process-context map runs and ends at done === total', T, () => withPool(inProcesses(2), async (pool) => {
+test.serial('onProgress moves while a process-context map runs and ends at done === total', (t) => withPool(inProcesses(2), async (pool) => {
+  t.timeout(T);
   const calls = [];
   const busy = (i) => {
     const end = performance.now() + 1;
@@ -345,7 +355,8 @@ test('onProgress moves while a process-context map runs and ends at done === tot
 
 // ---- options ----
 
-test('options the process context refuses, or gets wrong, are refused at the call site naming them', T, async () => {
+test.serial('options the process context refuses, or gets wrong, are refused at the call site naming them', async (t) => {
+  t.timeout(T);
   assert.throws(() => new Pool({ context: 'bogus' }), { name: 'TypeError', message: /context must be 'thread' or 'process', got "bogus"/ });
   for (const [name, value] of [['execArgv', []], ['env', {}], ['cwd', os.tmpdir()]]) {
     assert.throws(() => new Pool({ [name]: value }), { name: 'TypeError', message: new RegExp(`option ${name} has no meaning in the 'thread' context`) });
@@ -376,18 +387,19 @@ test('options the process context refuses, or gets wrong, are refused at the cal
   });
 });
 
-test('execArgv, env and cwd take effect in the children', T, async () => {
+test.serial('execArgv, env and cwd take effect in the children', async (t) => {
+  t.timeout(T);
   const dir = fs.realpathSync(sandbox().dir);
   const options = inProcesses(1, { execArgv: ['--expose-gc'], env: { MULTIPROC_ONLY: 'yes' }, cwd: dir });
   await withPool(options, async (pool) => {
-    const seen = await pool.apply(() => ({
+    const seen = await pool.apply((helper) => ({
       execArgv: process.execArgv,
       gc: typeof globalThis.gc,
       env: Object.keys(process.env),
       cwd: process.cwd(),
       // Inline tasks still require relative to the entry script, wherever they run.
-      helper: require('./fixtures/helper.cjs').value,
-    }));
+      helper: require(helper).value,
+    }), [fromEntry(fixture('helper.cjs'))]);
     assert.deepEqual(seen, { execArgv: ['--expose-gc'], gc: 'function', env: ['MULTIPROC_ONLY'], cwd: dir, helper: 'from helper.cjs' });
   });
   assert.equal(typeof globalThis.gc, 'undefined', 'this process was started without --expose-gc');

@@ -7,7 +7,7 @@
 // objects refused naming their path, subclasses, the process-only options.
 // Children report through files in a temp folder (no shared objects cross
 // processes yet); waits end by what the user observes, never by fixed sleeps.
-import test, { after } from 'node:test'
+import test from 'ava'
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
 import fs from 'node:fs'
@@ -17,14 +17,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Process, Queue, Lock, Value, Event, Barrier, task, wait, activeChildren, currentProcess, getContext } from '../index.mjs'
 
-const T = { timeout: 60000 }
+const T = 60000
 const context = 'process'
 const packageCjs = fileURLToPath(new URL('../index.js', import.meta.url))
 const packageUrl = new URL('../index.mjs', import.meta.url).href
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-process-context-'))
-after(() => fs.rmSync(dir, { recursive: true, force: true }))
+test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }))
 
 let files = 0
 /** A fresh path in the temp folder. */
@@ -114,7 +114,8 @@ function startScript(body, count) {
 
 // ====================================================== identity
 
-test('p.pid is the child OS process (not this one), p.ident === p.pid, both kept after the end', T, async () => {
+test.serial('p.pid is the child OS process (not this one), p.ident === p.pid, both kept after the end', async (t) => {
+  t.timeout(T)
   const out = tempPath()
   const p = new Process({ target: (file) => require('fs').writeFileSync(file, JSON.stringify(process.pid)), args: [out], context })
   assert.equal(p.pid, null)
@@ -128,7 +129,8 @@ test('p.pid is the child OS process (not this one), p.ident === p.pid, both kept
   assert.equal(p.ident, p.pid)
 })
 
-test('inside the child: currentProcess() is the Process (name, its pid, ident === pid), parentProcess() this process', T, async () => {
+test.serial('inside the child: currentProcess() is the Process (name, its pid, ident === pid), parentProcess() this process', async (t) => {
+  t.timeout(T)
   const out = tempPath()
   const target = (file, pkg) => {
     const { currentProcess, parentProcess } = require(pkg)
@@ -144,7 +146,8 @@ test('inside the child: currentProcess() is the Process (name, its pid, ident ==
   assert.equal(seen.ppid, process.pid)
 })
 
-test('a child starts its own process children: numbered per parent, their parentProcess() is the child; it waits for them', T, async () => {
+test.serial('a child starts its own process children: numbered per parent, their parentProcess() is the child; it waits for them', async (t) => {
+  t.timeout(T)
   const out = tempPath()
   const child = (file, pkg) => {
     const { Process } = require(pkg)
@@ -174,7 +177,8 @@ test('a child starts its own process children: numbered per parent, their parent
 
 // ==================================================== isolation
 
-test("isolation: a module-level variable, process.env and process.chdir() changed in the child are not changed here", T, async () => {
+test.serial("isolation: a module-level variable, process.env and process.chdir() changed in the child are not changed here", async (t) => {
+  t.timeout(T)
   const counterModule = writeModule(`
 import { writeFileSync } from 'node:fs'
 export let count = 0
@@ -209,7 +213,8 @@ export function bump(file) {
   }
 })
 
-test('args travel as copies: the child changing them changes nothing here', T, async () => {
+test.serial('args travel as copies: the child changing them changes nothing here', async (t) => {
+  t.timeout(T)
   const items = [1, 2]
   const nested = { list: items, map: new Map([['k', 1]]) }
   const out = tempPath()
@@ -231,7 +236,8 @@ test('args travel as copies: the child changing them changes nothing here', T, a
 
 // ==================================================== exit codes
 
-test('exit codes as in Python: 0, n for process.exit(n), 1 for an uncaught error, -11 for SIGSEGV', T, async () => {
+test.serial('exit codes as in Python: 0, n for process.exit(n), 1 for an uncaught error, -11 for SIGSEGV', async (t) => {
+  t.timeout(T)
   const cases = [
     [() => {}, 0],
     [async () => { await new Promise((resolve) => setTimeout(resolve, 10)) }, 0],
@@ -250,25 +256,27 @@ test('exit codes as in Python: 0, n for process.exit(n), 1 for an uncaught error
   assert.deepEqual(children.map((p) => p.exitCode), cases.map(([, code]) => code))
 })
 
-test('terminate() of a child in an endless loop sends SIGTERM: -15; kill() SIGKILL: -9', T, async () => {
+test.serial('terminate() of a child in an endless loop sends SIGTERM: -15; kill() SIGKILL: -9', async (t) => {
+  t.timeout(T)
   const markers = [tempPath(), tempPath()]
   const loop = (file) => { require('fs').writeFileSync(file, '1'); for (;;) {} }
-  const [t, k] = markers.map((file) => new Process({ target: loop, args: [file], context }))
-  await withStarted(t, () => withStarted(k, async () => {
+  const [terminated, killed] = markers.map((file) => new Process({ target: loop, args: [file], context }))
+  await withStarted(terminated, () => withStarted(killed, async () => {
     await until(() => markers.every((file) => fs.existsSync(file)), 'both children to enter their loops')
-    assert.equal(t.isAlive(), true)
-    assert.equal(t.exitCode, null)
-    t.terminate()
-    k.kill()
-    await Promise.all([t.join(), k.join()])
-    assert.equal(t.exitCode, -15)
-    assert.equal(k.exitCode, -9)
-    assert.equal(t.isAlive(), false)
-    assert.equal(running(t.pid), false)
+    assert.equal(terminated.isAlive(), true)
+    assert.equal(terminated.exitCode, null)
+    terminated.terminate()
+    killed.kill()
+    await Promise.all([terminated.join(), killed.join()])
+    assert.equal(terminated.exitCode, -15)
+    assert.equal(killed.exitCode, -9)
+    assert.equal(terminated.isAlive(), false)
+    assert.equal(running(terminated.pid), false)
   }))
 })
 
-test('exitCode is null while the child runs, and set once join() returns; terminate()/kill() after the end change nothing', T, async () => {
+test.serial('exitCode is null while the child runs, and set once join() returns; terminate()/kill() after the end change nothing', async (t) => {
+  t.timeout(T)
   const go = tempPath()
   const p = new Process({
     target: async (file) => {
@@ -294,7 +302,8 @@ test('exitCode is null while the child runs, and set once join() returns; termin
   })
 })
 
-test('joinSync(timeout) returns with exitCode null while the child runs; joinSync() blocks until it ends', T, async () => {
+test.serial('joinSync(timeout) returns with exitCode null while the child runs; joinSync() blocks until it ends', async (t) => {
+  t.timeout(T)
   const p = new Process({ target: () => new Promise((resolve) => setTimeout(resolve, 300)).then(() => process.exit(6)), context })
   await withStarted(p, async () => {
     p.joinSync(50)
@@ -310,7 +319,8 @@ test('joinSync(timeout) returns with exitCode null while the child runs; joinSyn
   assert.equal(p.exitCode, 6)
 })
 
-test('joinSync() right after start() with large args: the start data is not held back by the blocked thread', T, async () => {
+test.serial('joinSync() right after start() with large args: the start data is not held back by the blocked thread', async (t) => {
+  t.timeout(T)
   const out = tempPath()
   const big = 'x'.repeat(4 * 1024 * 1024)
   const p = new Process({ target: (file, text) => require('fs').writeFileSync(file, String(text.length)), args: [out, big], context })
@@ -320,7 +330,8 @@ test('joinSync() right after start() with large args: the start data is not held
   assert.equal(fs.readFileSync(out, 'utf8'), String(big.length))
 })
 
-test('a loop polling isAlive() sees the child end without the event loop turning', T, () => {
+test.serial('a loop polling isAlive() sees the child end without the event loop turning', (t) => {
+  t.timeout(T)
   const p = new Process({ target: () => {}, context })
   p.start()
   const end = Date.now() + 30000
@@ -328,7 +339,8 @@ test('a loop polling isAlive() sees the child end without the event loop turning
   assert.equal(p.exitCode, 0)
 })
 
-test('close() while running is an Error; after the end it closes', T, async () => {
+test.serial('close() while running is an Error; after the end it closes', async (t) => {
+  t.timeout(T)
   const p = new Process({ target: () => new Promise((resolve) => setTimeout(resolve, 200)), context })
   await withStarted(p, async () => {
     assert.throws(() => p.close(), /running/)
@@ -341,7 +353,8 @@ test('close() while running is an Error; after the end it closes', T, async () =
 
 // ======================================= activeChildren(), wait()
 
-test('activeChildren() lists running process children; wait() returns a process child once it has ended', T, async () => {
+test.serial('activeChildren() lists running process children; wait() returns a process child once it has ended', async (t) => {
+  t.timeout(T)
   const go = tempPath()
   const p = new Process({
     target: async (file) => {
@@ -365,7 +378,8 @@ test('activeChildren() lists running process children; wait() returns a process 
 
 // ==================================================== subclasses, module tasks
 
-test("getContext('process').Process, and a subclass of it, start OS child processes", T, async () => {
+test.serial("getContext('process').Process, and a subclass of it, start OS child processes", async (t) => {
+  t.timeout(T)
   const { Process: ContextProcess } = getContext('process')
   class Sub extends ContextProcess {
     run() {}
@@ -381,7 +395,8 @@ test("getContext('process').Process, and a subclass of it, start OS child proces
   }
 })
 
-test('a subclass with context process: run() shipped by source, own enumerable fields as `this`', T, async () => {
+test.serial('a subclass with context process: run() shipped by source, own enumerable fields as `this`', async (t) => {
+  t.timeout(T)
   class Worker extends Process {
     label = 'counter'
     #secret = 'private'
@@ -421,7 +436,8 @@ test('a subclass with context process: run() shipped by source, own enumerable f
   assert.notEqual(p.pid, process.pid)
 })
 
-test('a module task target runs that export with its imports', T, async () => {
+test.serial('a module task target runs that export with its imports', async (t) => {
+  t.timeout(T)
   const tasks = writeModule(`
 import { writeFileSync } from 'node:fs'
 import { currentProcess } from ${JSON.stringify(packageUrl)}
@@ -436,7 +452,8 @@ export function greet(file, name) { writeFileSync(file, prefix + ': hello ' + na
   assert.equal(fs.readFileSync(out, 'utf8'), 'module state: hello Bob from greeter')
 })
 
-test('.ts module tasks work when the parent runs under --import tsx (the child gets its execArgv)', T, async () => {
+test.serial('.ts module tasks work when the parent runs under --import tsx (the child gets its execArgv)', async (t) => {
+  t.timeout(T)
   const result = await runScript(`
 const p = new Process({ target: task(${JSON.stringify(path.join(repoRoot, '__test__/fixtures/tasks.ts'))}, 'norm'), args: [{ x: 3, y: 4 }], context: 'process' })
 const q = new Process({ target: task(new URL(${JSON.stringify(pathToFileURL(path.join(repoRoot, '__test__/fixtures/tasks.ts')).href)}), 'norm'), args: [{ x: 1, y: 1 }], context: 'process' })
@@ -451,7 +468,8 @@ console.log('codes', p.exitCode, q.exitCode)
 
 // ================================================ shared objects, bad input
 
-test('a shared object in args is refused at construction, naming its path: not supported yet', T, () => {
+test.serial('a shared object in args is refused at construction, naming its path: not supported yet', (t) => {
+  t.timeout(T)
   const cases = [
     [[new Queue()], /args\[0\] is a shared object/],
     [[1, { deep: [new Barrier(2)] }], /args\[1\]\.deep\[0\] is a shared object/],
@@ -469,7 +487,8 @@ test('a shared object in args is refused at construction, naming its path: not s
   new Process({ target: () => {}, args: [new Event()] })
 })
 
-test("a shared object in a subclass's fields is refused at start(), naming this.<field>; nothing starts", T, () => {
+test.serial("a shared object in a subclass's fields is refused at start(), naming this.<field>; nothing starts", (t) => {
+  t.timeout(T)
   class Holder extends Process {
     constructor() {
       super({ context: 'process' })
@@ -489,7 +508,8 @@ test("a shared object in a subclass's fields is refused at start(), naming this.
   assert.ok(!activeChildren().includes(p))
 })
 
-test('bad input is refused naming the option: context, execArgv, env, cwd', T, () => {
+test.serial('bad input is refused naming the option: context, execArgv, env, cwd', (t) => {
+  t.timeout(T)
   assert.throws(() => new Process({ context: 'fork' }), /Process context must be 'thread' or 'process', got "fork"/)
   assert.throws(() => new Process({ context: 1 }), TypeError)
   assert.throws(() => new Process({ context, execArgv: '--foo' }), /Process execArgv must be an array of strings/)
@@ -507,7 +527,8 @@ test('bad input is refused naming the option: context, execArgv, env, cwd', T, (
   assert.ok(!activeChildren().includes(p))
 })
 
-test('execArgv, env and cwd set up the child', T, async () => {
+test.serial('execArgv, env and cwd set up the child', async (t) => {
+  t.timeout(T)
   const out = tempPath()
   const p = new Process({
     target: (file) => require('fs').writeFileSync(file, JSON.stringify({ execArgv: process.execArgv, env: process.env.ONLY_THIS, path: process.env.PATH ?? null, cwd: process.cwd() })),
@@ -525,7 +546,8 @@ test('execArgv, env and cwd set up the child', T, async () => {
 
 // ============================================ scripts: output and lifetime
 
-test('output printed just before process.exit(n) in the child reaches the parent; nothing is lost', T, async () => {
+test.serial('output printed just before process.exit(n) in the child reaches the parent; nothing is lost', async (t) => {
+  t.timeout(T)
   const result = await runScript(`
 const p = new Process({
   target: () => {
@@ -547,7 +569,8 @@ console.log('joined', p.exitCode)
   assert.deepEqual(lines(result.stderr), ['on stderr'])
 })
 
-test('a script whose process children have finished, or are daemons, exits by itself', T, async () => {
+test.serial('a script whose process children have finished, or are daemons, exits by itself', async (t) => {
+  t.timeout(T)
   const result = await runScript(`
 const done = new Process({ target: () => console.log('finished child'), context: 'process' })
 done.start()
@@ -560,7 +583,8 @@ console.log('parent end', done.exitCode, daemon.isAlive())
   assert.deepEqual(lines(result.stdout), ['finished child', 'parent end 0 true'])
 })
 
-test('a running non-daemon process child keeps its parent alive until it ends, as in Python', T, async () => {
+test.serial('a running non-daemon process child keeps its parent alive until it ends, as in Python', async (t) => {
+  t.timeout(T)
   const result = await runScript(`
 const p = new Process({
   target: () => new Promise((resolve) => setTimeout(resolve, 300)).then(() => console.log('child finished after the parent')),
@@ -573,7 +597,8 @@ console.log('parent end')
   assert.deepEqual(lines(result.stdout), ['parent end', 'child finished after the parent'])
 })
 
-test('a daemon process child is stopped when its parent exits', T, async () => {
+test.serial('a daemon process child is stopped when its parent exits', async (t) => {
+  t.timeout(T)
   const result = await runScript(`
 const p = new Process({ target: () => { for (;;) {} }, daemon: true, context: 'process' })
 p.start()
@@ -585,7 +610,8 @@ console.log(p.pid)
   await until(() => !running(pid), `the daemon child ${pid} to be gone`, 1000)
 })
 
-test('no orphans: when the parent is killed with SIGKILL its process children (looping or sleeping) are gone within a second', T, async () => {
+test.serial('no orphans: when the parent is killed with SIGKILL its process children (looping or sleeping) are gone within a second', async (t) => {
+  t.timeout(T)
   // Each child prints its pid (to the stdout it shares with the script) once its target runs.
   const { script, lines: pids } = await startScript(`
 const looping = new Process({ target: () => { console.log(process.pid); for (;;) {} }, context: 'process' })
@@ -603,7 +629,8 @@ for (const p of [looping, sleeping, daemon]) p.start()
   }
 })
 
-test('a parent started with node -e runs its child entry, not the -e code again', T, async () => {
+test.serial('a parent started with node -e runs its child entry, not the -e code again', async (t) => {
+  t.timeout(T)
   const out = tempPath()
   const code = `
 const { Process } = require(${JSON.stringify(packageCjs)})

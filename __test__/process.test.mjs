@@ -9,7 +9,7 @@
 // run in both contexts (the behaviour the contract says is the same, with no
 // shared objects); the rest are the thread context's, and
 // process-context.test.mjs has the process context's own.
-import test, { after } from 'node:test'
+import test from 'ava'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import fs from 'node:fs'
@@ -22,11 +22,16 @@ import {
   activeChildren, currentProcess, parentProcess,
 } from '../index.mjs'
 
-const T = { timeout: 60000 }
+const T = 60000
 
 /** One test per context, for behaviour both contexts share: `body(context)`. */
 function testBoth(name, body) {
-  for (const context of ['thread', 'process']) test(`${name} [${context}]`, T, () => body(context))
+  for (const context of ['thread', 'process']) {
+    test.serial(`${name} [${context}]`, (t) => {
+      t.timeout(T)
+      return body(context)
+    })
+  }
 }
 
 /** The package, for child code that loads it itself (inline targets use require). */
@@ -34,7 +39,7 @@ const packageCjs = new URL('../index.js', import.meta.url).pathname
 const packageUrl = new URL('../index.mjs', import.meta.url).href
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multiproc-process-'))
-after(() => fs.rmSync(dir, { recursive: true, force: true }))
+test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }))
 
 let files = 0
 /** Writes a module into the temp folder; returns its path. */
@@ -114,7 +119,8 @@ testBoth('before start: default name Process-N counting up, pid/ident/exitCode n
   assert.equal(named.daemon, false)
 })
 
-test('start runs target(...args) in the child; join resolves when it is done, exitCode 0', T, async () => {
+test.serial('start runs target(...args) in the child; join resolves when it is done, exitCode 0', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   const p = new Process({ target: (queue, name, n) => queue.putSync(`hello ${name} ${n * 2}`), args: [q, 'Bob', 21] })
   p.start()
@@ -127,7 +133,8 @@ test('start runs target(...args) in the child; join resolves when it is done, ex
   assert.equal(p.isAlive(), false)
 })
 
-test('an async target is awaited before the child ends', T, async () => {
+test.serial('an async target is awaited before the child ends', async (t) => {
+  t.timeout(T)
   const v = new Value('i', 0)
   const p = new Process({
     target: async (value) => {
@@ -142,7 +149,8 @@ test('an async target is awaited before the child ends', T, async () => {
   assert.equal(v.value, 7)
 })
 
-test('a child whose target awaits an async wait (q.get, ev.wait, lock.acquire) stays alive until it resumes', T, async () => {
+test.serial('a child whose target awaits an async wait (q.get, ev.wait, lock.acquire) stays alive until it resumes', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   const ev = new Event()
   const lock = new Lock()
@@ -175,7 +183,8 @@ test('a child whose target awaits an async wait (q.get, ev.wait, lock.acquire) s
   assert.equal(q.qsize(), 0, 'the child took the item')
 })
 
-test('pid and ident keep their values after the child has ended', T, async () => {
+test.serial('pid and ident keep their values after the child has ended', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   const p = new Process({ target: (queue, pkg) => queue.putSync(require(pkg).currentProcess().ident), args: [q, packageCjs] })
   p.start()
@@ -193,7 +202,8 @@ testBoth('a Process without a target runs nothing and exits 0', async (context) 
   assert.equal(p.exitCode, 0)
 })
 
-test('exitCode is null and isAlive() true while the child runs; 0 and false once join resolves', T, async () => {
+test.serial('exitCode is null and isAlive() true while the child runs; 0 and false once join resolves', async (t) => {
+  t.timeout(T)
   const go = new Event()
   const p = new Process({ target: (ev) => { ev.waitSync() }, args: [go] })
   await withStarted(p, async () => {
@@ -218,7 +228,8 @@ testBoth('start() twice is an Error (also after the child finished)', async (con
   assert.equal(p.exitCode, 0)
 })
 
-test('shared objects nested in args arrive as live handles (Queue, Lock, Value, SharedArray)', T, async () => {
+test.serial('shared objects nested in args arrive as live handles (Queue, Lock, Value, SharedArray)', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   const lock = new Lock()
   const num = new Value('d', 0.0)
@@ -241,7 +252,8 @@ test('shared objects nested in args arrive as live handles (Queue, Lock, Value, 
   lock.release()
 })
 
-test('a module task target: task(url, name) runs that export with its imports', T, async () => {
+test.serial('a module task target: task(url, name) runs that export with its imports', async (t) => {
+  t.timeout(T)
   const tasks = writeModule(`
 import { currentProcess } from ${JSON.stringify(packageUrl)}
 const prefix = 'module state'
@@ -263,7 +275,8 @@ export default function (value) { value.value = 99 }
   assert.equal(v.value, 99)
 })
 
-test('a subclass overriding run(): own enumerable fields travel as `this`, shared ones as live handles', T, async () => {
+test.serial('a subclass overriding run(): own enumerable fields travel as `this`, shared ones as live handles', async (t) => {
+  t.timeout(T)
   class Counter extends Process {
     label = 'counter'
     times = 3
@@ -337,7 +350,8 @@ testBoth('exitCode: 1 on an uncaught error (sync or async target), n for process
   assert.deepEqual(children.map((p) => p.exitCode), cases.map(([, code]) => code))
 })
 
-test('terminate() stops a child blocked in lock.acquireSync(): exitCode -15', T, async () => {
+test.serial('terminate() stops a child blocked in lock.acquireSync(): exitCode -15', async (t) => {
+  t.timeout(T)
   const lock = new Lock()
   lock.acquireSync()
   const reached = new Event()
@@ -355,7 +369,8 @@ test('terminate() stops a child blocked in lock.acquireSync(): exitCode -15', T,
   lock.release()
 })
 
-test('kill() stops a child blocked in lock.acquireSync(): exitCode -9', T, async () => {
+test.serial('kill() stops a child blocked in lock.acquireSync(): exitCode -9', async (t) => {
+  t.timeout(T)
   const lock = new Lock()
   lock.acquireSync()
   const reached = new Event()
@@ -369,26 +384,28 @@ test('kill() stops a child blocked in lock.acquireSync(): exitCode -9', T, async
   lock.release()
 })
 
-test('terminate() and kill() stop a child in an endless loop: -15 and -9', T, async () => {
+test.serial('terminate() and kill() stop a child in an endless loop: -15 and -9', async (t) => {
+  t.timeout(T)
   const spinning = new Value('i', 0)
   const loop = (v) => { v.add(1); for (;;) {} }
-  const t = new Process({ target: loop, args: [spinning] })
-  const k = new Process({ target: loop, args: [spinning] })
-  t.start()
-  k.start()
+  const terminated = new Process({ target: loop, args: [spinning] })
+  const killed = new Process({ target: loop, args: [spinning] })
+  terminated.start()
+  killed.start()
   try {
     await until(() => spinning.value === 2, 'both children to enter their loops')
-    t.terminate()
-    k.kill()
-    await Promise.all([t.join(), k.join()])
-    assert.equal(t.exitCode, -15)
-    assert.equal(k.exitCode, -9)
+    terminated.terminate()
+    killed.kill()
+    await Promise.all([terminated.join(), killed.join()])
+    assert.equal(terminated.exitCode, -15)
+    assert.equal(killed.exitCode, -9)
   } finally {
-    for (const p of [t, k]) if (p.exitCode === null) p.kill()
+    for (const p of [terminated, killed]) if (p.exitCode === null) p.kill()
   }
 })
 
-test('terminate() stops a child blocked in event.waitSync() and in queue.getSync(); joinSync returns after it', T, async () => {
+test.serial('terminate() stops a child blocked in event.waitSync() and in queue.getSync(); joinSync returns after it', async (t) => {
+  t.timeout(T)
   const never = new Event()
   const empty = new Queue()
   const started = new Value('i', 0)
@@ -422,7 +439,8 @@ testBoth('terminate()/kill() of a finished child keep its exit code', async (con
 
 // ======================================================== join timeouts
 
-test('join(50) on a long child returns with exitCode null; join() later gets the code', T, async () => {
+test.serial('join(50) on a long child returns with exitCode null; join() later gets the code', async (t) => {
+  t.timeout(T)
   const go = new Event()
   const p = new Process({ target: (ev) => { ev.waitSync(); process.exit(5) }, args: [go] })
   await withStarted(p, async () => {
@@ -439,7 +457,8 @@ test('join(50) on a long child returns with exitCode null; join() later gets the
   })
 })
 
-test('joinSync(50) on a long child returns with exitCode null; joinSync() blocks until it ends', T, async () => {
+test.serial('joinSync(50) on a long child returns with exitCode null; joinSync() blocks until it ends', async (t) => {
+  t.timeout(T)
   const go = new Event()
   const p = new Process({
     target: async (ev) => {
@@ -469,7 +488,8 @@ testBoth('join() and joinSync() of a process that was never started are Errors',
 
 // ================================================================= close
 
-test('close(): an Error while running; afterwards start/join/isAlive/terminate are Errors', T, async () => {
+test.serial('close(): an Error while running; afterwards start/join/isAlive/terminate are Errors', async (t) => {
+  t.timeout(T)
   const go = new Event()
   const p = new Process({ target: (ev) => { ev.waitSync() }, args: [go] })
   await withStarted(p, async () => {
@@ -493,7 +513,8 @@ test('close(): an Error while running; afterwards start/join/isAlive/terminate a
 
 // ====================================================== identity, nesting
 
-test('inside a child: currentProcess() is the child, parentProcess() is the parent', T, async () => {
+test.serial('inside a child: currentProcess() is the child, parentProcess() is the parent', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   const target = (queue, pkg) => {
     const { currentProcess, parentProcess } = require(pkg)
@@ -517,7 +538,8 @@ test('inside a child: currentProcess() is the child, parentProcess() is the pare
   assert.notEqual(a.ident, b.ident)
 })
 
-test('children start their own children: numbered from Process-1 per parent, parentProcess() is the child', T, async () => {
+test.serial('children start their own children: numbered from Process-1 per parent, parentProcess() is the child', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   const child = (queue, pkg) => {
     const { Process, currentProcess, parentProcess } = require(pkg)
@@ -553,7 +575,8 @@ test('children start their own children: numbered from Process-1 per parent, par
   assert.deepEqual(got.find((m) => m.who === 'codes').codes, [0, 0])
 })
 
-test('a child waits for its own running non-daemon children before it ends', T, async () => {
+test.serial('a child waits for its own running non-daemon children before it ends', async (t) => {
+  t.timeout(T)
   const go = new Event()
   const done = new Value('i', 0)
   const p = new Process({
@@ -574,7 +597,8 @@ test('a child waits for its own running non-daemon children before it ends', T, 
   })
 })
 
-test('daemon grandchildren are stopped when their parent child ends, and never keep it alive', T, async () => {
+test.serial('daemon grandchildren are stopped when their parent child ends, and never keep it alive', async (t) => {
+  t.timeout(T)
   const ticks = new Value('i', 0)
   const p = new Process({
     target: (pkg, t) => {
@@ -596,7 +620,8 @@ test('daemon grandchildren are stopped when their parent child ends, and never k
   assert.equal(ticks.value, seen, 'the daemon grandchild no longer runs')
 })
 
-test('a daemon child creates daemon children by default (inherited, as in Python)', T, async () => {
+test.serial('a daemon child creates daemon children by default (inherited, as in Python)', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   const p = new Process({
     target: (pkg, queue) => {
@@ -611,7 +636,8 @@ test('a daemon child creates daemon children by default (inherited, as in Python
   assert.equal(await q.get({ timeout: 30000 }), true)
 })
 
-test('activeChildren(): started children that have not finished', T, async () => {
+test.serial('activeChildren(): started children that have not finished', async (t) => {
+  t.timeout(T)
   assert.deepEqual(activeChildren(), [])
   const go = new Event()
   const stop = new Event()
@@ -636,7 +662,8 @@ test('activeChildren(): started children that have not finished', T, async () =>
   }
 })
 
-test('activeChildren() inside a child lists its own children, not its siblings', T, async () => {
+test.serial('activeChildren() inside a child lists its own children, not its siblings', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   const other = new Event()
   const sibling = new Process({ target: (ev) => { ev.waitSync() }, args: [other] })
@@ -665,7 +692,8 @@ test('activeChildren() inside a child lists its own children, not its siblings',
 
 // ============================================================ bad input
 
-test('bad input: target not a function, args not an array, unknown context, process-only options, daemon after start', T, async () => {
+test.serial('bad input: target not a function, args not an array, unknown context, process-only options, daemon after start', async (t) => {
+  t.timeout(T)
   for (const target of [42, 'fn', {}, null]) {
     assert.throws(() => new Process({ target }), TypeError, `target ${String(target)}`)
   }
@@ -707,7 +735,8 @@ testBoth('args that cannot be cloned are a TypeError at start() naming the path;
   assert.deepEqual(activeChildren().filter((c) => c === p), [])
 })
 
-test('a Manager dict and list passed to a child are live proxies', T, async () => {
+test.serial('a Manager dict and list passed to a child are live proxies', async (t) => {
+  t.timeout(T)
   const manager = new Manager()
   try {
     const d = manager.dict()
@@ -812,7 +841,8 @@ p.join().then(() => console.log('done', p.name, p.exitCode))
   assert.deepEqual(lines(result.stdout), ['hello Ann', 'done cjs-child 0'])
 })
 
-test('a script with a running non-daemon child, never joined, waits for it: its output appears, exit code 0', T, async () => {
+test.serial('a script with a running non-daemon child, never joined, waits for it: its output appears, exit code 0', async (t) => {
+  t.timeout(T)
   const result = await runScript(`
 const go = new Event()
 const p = new Process({
@@ -831,7 +861,8 @@ go.set()
   assert.deepEqual(lines(result.stdout), ['parent end', 'child finished after the parent'])
 })
 
-test('a non-daemon child in an endless loop keeps the script alive (it is still running when killed)', T, async () => {
+test.serial('a non-daemon child in an endless loop keeps the script alive (it is still running when killed)', async (t) => {
+  t.timeout(T)
   const result = await runScript(`
 const started = new Event()
 const p = new Process({ target: (ev) => { ev.set(); for (;;) {} }, args: [started] })
@@ -844,7 +875,8 @@ console.log('parent end')
   assert.deepEqual(lines(result.stdout), ['parent end'])
 })
 
-test("a script does not wait for a daemon child: it exits by itself and the daemon's late output never appears", T, async () => {
+test.serial("a script does not wait for a daemon child: it exits by itself and the daemon's late output never appears", async (t) => {
+  t.timeout(T)
   const result = await runScript(`
 const started = new Event()
 const p = new Process({
@@ -868,7 +900,8 @@ console.log('parent end', p.isAlive())
   assert.deepEqual(lines(result.stdout).filter((line) => line !== 'daemon started'), ['parent end true'])
 })
 
-test('a daemon child in an endless loop never keeps the script alive', T, async () => {
+test.serial('a daemon child in an endless loop never keeps the script alive', async (t) => {
+  t.timeout(T)
   const result = await runScript(`
 const started = new Event()
 const p = new Process({ target: (ev) => { ev.set(); for (;;) {} }, args: [started], daemon: true })
@@ -880,7 +913,8 @@ console.log('parent end', p.daemon)
   assert.deepEqual(lines(result.stdout), ['parent end true'])
 })
 
-test('a script whose child is blocked in acquireSync can terminate it and exit', T, async () => {
+test.serial('a script whose child is blocked in acquireSync can terminate it and exit', async (t) => {
+  t.timeout(T)
   const result = await runScript(`
 const lock = new Lock()
 lock.acquireSync()

@@ -5,7 +5,7 @@
 // Waits end by what the user observes (an item, an Empty/Full, a promise
 // settling), never by how long they took; a test that needs another thread to
 // be waiting first waits until the queue counts that waiter.
-import test, { after } from 'node:test'
+import test from 'ava'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -16,8 +16,8 @@ import { PKG, assertExited, childScripts, settled, withPool } from './helpers.mj
 
 const binding = createRequire(import.meta.url)('../binding.js')
 
-const T = { timeout: 60000 }
-const LONG = { timeout: 120000 }
+const T = 60000
+const LONG = 120000
 
 
 const isEmpty = (error) => error instanceof Empty && error.name === 'Empty'
@@ -72,7 +72,8 @@ function assertSameItems(got, want) {
 
 // ============================================================ Queue: main
 
-test('Queue: unbounded put/putSync/putNowait and get/getSync/getNowait keep FIFO order; qsize/empty/full', T, async () => {
+test.serial('Queue: unbounded put/putSync/putNowait and get/getSync/getNowait keep FIFO order; qsize/empty/full', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   assert.equal(q.qsize(), 0)
   assert.equal(q.empty(), true)
@@ -98,7 +99,8 @@ test('Queue: unbounded put/putSync/putNowait and get/getSync/getNowait keep FIFO
   assert.equal(q.empty(), true)
 })
 
-test('Queue: thousands of numbers mixed with other items keep FIFO order and the count (past the number ring)', T, async () => {
+test.serial('Queue: thousands of numbers mixed with other items keep FIFO order and the count (past the number ring)', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   const items = []
   for (let i = 0; i < 5000; i++) items.push(i % 700 === 0 ? { i } : i % 900 === 0 ? `s${i}` : i * 0.5)
@@ -120,7 +122,8 @@ test('Queue: thousands of numbers mixed with other items keep FIFO order and the
   assert.throws(() => q.getNowait(), isEmpty)
 })
 
-test('Queue: get on an empty queue gives Empty when it must not wait or its timeout passes, in every form', T, async () => {
+test.serial('Queue: get on an empty queue gives Empty when it must not wait or its timeout passes, in every form', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   assert.throws(() => q.getNowait(), isEmpty)
   assert.throws(() => q.getSync({ block: false }), isEmpty)
@@ -136,7 +139,8 @@ test('Queue: get on an empty queue gives Empty when it must not wait or its time
   assert.equal(q.getNowait(), 'next')
 })
 
-test('Queue: a timed get/getSync that gets an item before its timeout returns it', T, async () => {
+test.serial('Queue: a timed get/getSync that gets an item before its timeout returns it', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   const pending = q.get({ timeout: 30000 })
   await waiting(q)
@@ -150,7 +154,8 @@ test('Queue: a timed get/getSync that gets an item before its timeout returns it
   })
 })
 
-test('Queue: pending gets resolve with the next puts, one item each', T, async () => {
+test.serial('Queue: pending gets resolve with the next puts, one item each', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   const first = q.get({ timeout: 30000 })
   const second = q.get()
@@ -161,7 +166,8 @@ test('Queue: pending gets resolve with the next puts, one item each', T, async (
   assert.equal(q.qsize(), 0)
 })
 
-test('Queue: bounded (maxsize): full() and Full when it cannot wait; a pending put completes once there is room', T, async () => {
+test.serial('Queue: bounded (maxsize): full() and Full when it cannot wait; a pending put completes once there is room', async (t) => {
+  t.timeout(T)
   const q = new Queue(2)
   q.putSync(1)
   await q.put(2)
@@ -185,12 +191,14 @@ test('Queue: bounded (maxsize): full() and Full when it cannot wait; a pending p
   assert.equal(q.empty(), true)
 })
 
-test('Queue: maxsize must be an integer >= 0', T, () => {
+test.serial('Queue: maxsize must be an integer >= 0', (t) => {
+  t.timeout(T)
   for (const bad of [-1, 1.5, NaN, '3', Infinity]) assert.throws(() => new Queue(bad), RangeError, String(bad))
   assert.equal(new Queue(0).full(), false)
 })
 
-test('Queue: abort (signal) rejects a pending get/put with the reason and leaves no waiter behind', T, async () => {
+test.serial('Queue: abort (signal) rejects a pending get/put with the reason and leaves no waiter behind', async (t) => {
+  t.timeout(T)
   const q = new Queue(1)
   const controller = new AbortController()
   const reason = new Error('stop waiting')
@@ -213,7 +221,8 @@ test('Queue: abort (signal) rejects a pending get/put with the reason and leaves
   assert.equal(q.getNowait(), 'after')
 })
 
-test('Queue: a get or put aborted just as it was woken passes the wake on to the next waiter', T, async () => {
+test.serial('Queue: a get or put aborted just as it was woken passes the wake on to the next waiter', async (t) => {
+  t.timeout(T)
   const within = (promise) => Promise.race([promise, sleep(2000).then(() => 'still pending')])
   const q = new Queue()
   let controller = new AbortController()
@@ -236,7 +245,8 @@ test('Queue: a get or put aborted just as it was woken passes the wake on to the
   assert.equal(bounded.getSync(), 2)
 })
 
-test('Queue: close(): later put -> Error; get drains what is left, then Error; pending waiters are released', T, async () => {
+test.serial('Queue: close(): later put -> Error; get drains what is left, then Error; pending waiters are released', async (t) => {
+  t.timeout(T)
   const q = new Queue(2)
   q.putSync('a')
   q.putSync('b')
@@ -263,7 +273,8 @@ test('Queue: close(): later put -> Error; get drains what is left, then Error; p
   assert.equal(q.empty(), true)
 })
 
-test('Queue: async iteration yields every item until the queue is closed and drained', T, async () => {
+test.serial('Queue: async iteration yields every item until the queue is closed and drained', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   for (let i = 0; i < 5; i++) q.putSync(i)
   const seen = []
@@ -287,7 +298,8 @@ test('Queue: async iteration yields every item until the queue is closed and dra
   assert.deepEqual(rest, ['x', 'y'], 'items left at close() are still yielded')
 })
 
-test('Queue: items of every structured-clone kind arrive intact (incl. -0, NaN, typed arrays, Errors, cycles)', T, async () => {
+test.serial('Queue: items of every structured-clone kind arrive intact (incl. -0, NaN, typed arrays, Errors, cycles)', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   const items = cloneKinds()
   for (const item of items) q.putSync(item)
@@ -304,7 +316,8 @@ test('Queue: items of every structured-clone kind arrive intact (incl. -0, NaN, 
   assert.equal(back.cause, 'why')
 })
 
-test('Queue: a put item is a copy (mutating it after put changes nothing)', T, () => {
+test.serial('Queue: a put item is a copy (mutating it after put changes nothing)', (t) => {
+  t.timeout(T)
   const q = new Queue()
   const item = { list: [1] }
   q.putSync(item)
@@ -312,7 +325,8 @@ test('Queue: a put item is a copy (mutating it after put changes nothing)', T, (
   assert.deepEqual(q.getSync(), { list: [1] })
 })
 
-test('Queue: a 64 MiB Float64Array travels through the queue intact', T, async () => {
+test.serial('Queue: a 64 MiB Float64Array travels through the queue intact', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   const big = new Float64Array(8 * 1024 * 1024)
   for (let i = 0; i < big.length; i += 4096) big[i] = i
@@ -325,7 +339,8 @@ test('Queue: a 64 MiB Float64Array travels through the queue intact', T, async (
   for (let i = 0; i < big.length; i += 4096) assert.equal(got[i], i)
 })
 
-test('Queue: a non-cloneable item is refused at put with a TypeError naming its path; the queue is unchanged', T, async () => {
+test.serial('Queue: a non-cloneable item is refused at put with a TypeError naming its path; the queue is unchanged', async (t) => {
+  t.timeout(T)
   const q = new Queue(5)
   q.putSync('before')
   class Point { constructor() { this.x = 1 } norm() { return 1 } }
@@ -346,7 +361,8 @@ test('Queue: a non-cloneable item is refused at put with a TypeError naming its 
   assert.equal(q.empty(), true)
 })
 
-test('Queue: shared objects (a queue, lock, value, pipe end, proxy) put on a queue are refused with a TypeError; the queue is unchanged', T, async () => {
+test.serial('Queue: shared objects (a queue, lock, value, pipe end, proxy) put on a queue are refused with a TypeError; the queue is unchanged', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   const manager = new Manager()
   try {
@@ -366,7 +382,8 @@ test('Queue: shared objects (a queue, lock, value, pipe end, proxy) put on a que
   }
 })
 
-test('Queue: timeouts and options are validated', T, async () => {
+test.serial('Queue: timeouts and options are validated', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   assert.throws(() => q.getSync({ timeout: -1 }), RangeError)
   await assert.rejects(q.get({ timeout: -1 }), RangeError)
@@ -376,7 +393,8 @@ test('Queue: timeouts and options are validated', T, async () => {
 
 // ========================================================= Queue: workers
 
-test('Queue in workers: a queue passed as an argument (bare, in an object, in an array) is the same queue', T, async () => {
+test.serial('Queue in workers: a queue passed as an argument (bare, in an object, in an array) is the same queue', async (t) => {
+  t.timeout(T)
   await withPool(2, async (pool) => {
     const q = new Queue(3)
     const kinds = await pool.apply((q, { box }, [inArray], pkg) => {
@@ -417,7 +435,8 @@ test('Queue in workers: a queue passed as an argument (bare, in an object, in an
   })
 })
 
-test('Queue in workers: a worker blocked in getSync is released by a put on the main thread', T, async () => {
+test.serial('Queue in workers: a worker blocked in getSync is released by a put on the main thread', async (t) => {
+  t.timeout(T)
   await withPool(2, async (pool) => {
     const q = new Queue()
     const blocked = pool.apply((q) => q.getSync(), [q])
@@ -433,7 +452,8 @@ test('Queue in workers: a worker blocked in getSync is released by a put on the 
   })
 })
 
-test('Queue in workers: a main-thread getter is released by a worker put; a worker putter on a full queue by a main get', T, async () => {
+test.serial('Queue in workers: a main-thread getter is released by a worker put; a worker putter on a full queue by a main get', async (t) => {
+  t.timeout(T)
   await withPool(2, async (pool) => {
     const q = new Queue(1)
     const pending = q.get()
@@ -451,7 +471,8 @@ test('Queue in workers: a main-thread getter is released by a worker put; a work
   })
 })
 
-test('Queue in workers: close() seen from a worker; a worker blocked in getSync is released with an Error by close()', T, async () => {
+test.serial('Queue in workers: close() seen from a worker; a worker blocked in getSync is released with an Error by close()', async (t) => {
+  t.timeout(T)
   await withPool(2, async (pool) => {
     const q = new Queue()
     const blocked = pool.apply((q) => {
@@ -477,7 +498,8 @@ test('Queue in workers: close() seen from a worker; a worker blocked in getSync 
   })
 })
 
-test('Queue in workers: async iteration in a worker ends once main closes the queue and it is drained', T, async () => {
+test.serial('Queue in workers: async iteration in a worker ends once main closes the queue and it is drained', async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     const q = new Queue()
     const started = new Event()
@@ -494,7 +516,8 @@ test('Queue in workers: async iteration in a worker ends once main closes the qu
   })
 })
 
-test('Queue in workers: items of every structured-clone kind cross both ways intact', T, async () => {
+test.serial('Queue in workers: items of every structured-clone kind cross both ways intact', async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     const toWorker = new Queue()
     const fromWorker = new Queue()
@@ -527,7 +550,8 @@ test('Queue in workers: items of every structured-clone kind cross both ways int
   })
 })
 
-test('Queue in workers: a 64 MiB Float64Array goes to a worker and back intact', T, async () => {
+test.serial('Queue in workers: a 64 MiB Float64Array goes to a worker and back intact', async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     const there = new Queue()
     const back = new Queue()
@@ -550,7 +574,8 @@ test('Queue in workers: a 64 MiB Float64Array goes to a worker and back intact',
   })
 })
 
-test('Queue in workers: refusals happen in the worker too (non-cloneable item, shared object) and leave the queue unchanged', T, async () => {
+test.serial('Queue in workers: refusals happen in the worker too (non-cloneable item, shared object) and leave the queue unchanged', async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     const q = new Queue()
     const lock = new Lock()
@@ -571,7 +596,8 @@ test('Queue in workers: refusals happen in the worker too (non-cloneable item, s
 
 // ===================================================== exactly once, at scale
 
-test('Queue exactly once: 2 producer tasks x 500k ints, consumers on main + 2 workers (bounded queue) -> each item once', LONG, async () => {
+test.serial('Queue exactly once: 2 producer tasks x 500k ints, consumers on main + 2 workers (bounded queue) -> each item once', async (t) => {
+  t.timeout(LONG)
   const PER = 500_000
   const TOTAL = 2 * PER
   await withPool(4, async (pool) => {
@@ -625,7 +651,8 @@ test('Queue exactly once: 2 producer tasks x 500k ints, consumers on main + 2 wo
   })
 })
 
-test('Queue exactly once, unbounded: 2 producer tasks x 300k ints (some as strings), consumers on main + 2 workers -> each once, each producer in order', LONG, async () => {
+test.serial('Queue exactly once, unbounded: 2 producer tasks x 300k ints (some as strings), consumers on main + 2 workers -> each once, each producer in order', async (t) => {
+  t.timeout(LONG)
   const PER = 300_000
   await withPool(4, async (pool) => {
     const q = new Queue()
@@ -659,7 +686,8 @@ test('Queue exactly once, unbounded: 2 producer tasks x 300k ints (some as strin
   })
 })
 
-test('Queue exactly once: 3 producers x 3 consumers of small objects through an unbounded queue and a maxsize-1 queue', LONG, async () => {
+test.serial('Queue exactly once: 3 producers x 3 consumers of small objects through an unbounded queue and a maxsize-1 queue', async (t) => {
+  t.timeout(LONG)
   for (const maxsize of [0, 1]) {
     const PER = maxsize === 0 ? 40_000 : 10_000
     await withPool(4, async (pool) => {
@@ -688,7 +716,8 @@ test('Queue exactly once: 3 producers x 3 consumers of small objects through an 
 
 // =============================================================== shutdown
 
-test('Queue.shutdown(): later puts throw ShutDown; gets drain what is left, then ShutDown; waiting getters and putters are woken with it', T, async () => {
+test.serial('Queue.shutdown(): later puts throw ShutDown; gets drain what is left, then ShutDown; waiting getters and putters are woken with it', async (t) => {
+  t.timeout(T)
   for (const maxsize of [0, 2]) {
     const q = new Queue(maxsize)
     q.putSync(1)
@@ -724,7 +753,8 @@ test('Queue.shutdown(): later puts throw ShutDown; gets drain what is left, then
   }
 })
 
-test('Queue.shutdown(): async iteration yields what is left, then ends', T, async () => {
+test.serial('Queue.shutdown(): async iteration yields what is left, then ends', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   q.putSync('a')
   q.putSync('b')
@@ -736,7 +766,8 @@ test('Queue.shutdown(): async iteration yields what is left, then ends', T, asyn
   assert.deepEqual(seen, ['a', 'b'])
 })
 
-test('Queue.shutdown(true): the queue is emptied at once; waiting putters and getters get ShutDown; JoinableQueue join() returns', T, async () => {
+test.serial('Queue.shutdown(true): the queue is emptied at once; waiting putters and getters get ShutDown; JoinableQueue join() returns', async (t) => {
+  t.timeout(T)
   const q = new Queue()
   // Numbers in the ring, then an object and numbers behind it in the channel.
   for (let i = 0; i < 3000; i++) q.putSync(i % 7 ? i : { i })
@@ -774,7 +805,8 @@ test('Queue.shutdown(true): the queue is emptied at once; waiting putters and ge
   assert.throws(() => q.shutdown('yes'), TypeError)
 })
 
-test('Queue.shutdown in workers and a Process: blocked getSync/get/putSync/joinSync are woken, ShutDown is instanceof on both sides', T, async () => {
+test.serial('Queue.shutdown in workers and a Process: blocked getSync/get/putSync/joinSync are woken, ShutDown is instanceof on both sides', async (t) => {
+  t.timeout(T)
   await withPool(3, async (pool) => {
     const empty = new Queue()
     const full = new Queue(1)
@@ -798,7 +830,7 @@ test('Queue.shutdown in workers and a Process: blocked getSync/get/putSync/joinS
 
     // A shutdown from a worker wakes a main-thread getter. (Its timeout's timer
     // keeps the loop turning: a wake sent from another thread to an otherwise
-    // idle loop may come after 'beforeExit', where node:test cancels the test.)
+    // idle loop may come after 'beforeExit', where ava fails the test as stalled.)
     const fromWorker = new Queue()
     const pending = fromWorker.get(30000)
     pending.catch(() => {})
@@ -820,7 +852,8 @@ test('Queue.shutdown in workers and a Process: blocked getSync/get/putSync/joinS
   assert.equal(p.exitCode, 0)
 })
 
-test('Queue.shutdown racing puts and gets (x20): every put that returned is got exactly once; puts after it throw ShutDown', LONG, async () => {
+test.serial('Queue.shutdown racing puts and gets (x20): every put that returned is got exactly once; puts after it throw ShutDown', async (t) => {
+  t.timeout(LONG)
   await withPool(2, async (pool) => {
     for (let round = 0; round < 20; round++) {
       const maxsize = round % 2 ? 0 : 64
@@ -865,7 +898,8 @@ test('Queue.shutdown racing puts and gets (x20): every put that returned is got 
 
 // ============================================ terminate and exit by itself
 
-test('pool.terminate() stops workers blocked in getSync / putSync on a full queue / joinSync; the queues stay usable', T, async () => {
+test.serial('pool.terminate() stops workers blocked in getSync / putSync on a full queue / joinSync; the queues stay usable', async (t) => {
+  t.timeout(T)
   const empty = new Queue()
   const full = new Queue(1)
   full.putSync('full')
@@ -892,9 +926,10 @@ test('pool.terminate() stops workers blocked in getSync / putSync on a full queu
   await joinable.join()
 })
 
-const runChild = childScripts(after)
+const runChild = childScripts(test.after.always)
 
-test('exit by itself: a pending await q.get() does not keep the process alive', T, async () => {
+test.serial('exit by itself: a pending await q.get() does not keep the process alive', async (t) => {
+  t.timeout(T)
   assertExited(await runChild(`
 const q = new Queue()
 q.get().then(() => console.log('got?!'))
@@ -902,7 +937,8 @@ console.log('pending')
 `), 'pending')
 })
 
-test('exit by itself: pending get/put/join/iteration on queues a pool used do not keep the process alive', T, async () => {
+test.serial('exit by itself: pending get/put/join/iteration on queues a pool used do not keep the process alive', async (t) => {
+  t.timeout(T)
   assertExited(await runChild(`
 const q = new Queue(1)
 const e = new Queue()
@@ -920,14 +956,16 @@ console.log('pending')
 `), '2\npending')
 })
 
-test('exit by itself: q.get(300) keeps the process alive for its timer, then rejects with Empty', T, async () => {
+test.serial('exit by itself: q.get(300) keeps the process alive for its timer, then rejects with Empty', async (t) => {
+  t.timeout(T)
   assertExited(await runChild(`
 const q = new Queue()
 q.get(300).then(() => console.log('got?!'), (error) => console.log(error.name))
 `), 'Empty')
 })
 
-test('exit by itself: an item put by a worker still reaches the pending main-thread get', T, async () => {
+test.serial('exit by itself: an item put by a worker still reaches the pending main-thread get', async (t) => {
+  t.timeout(T)
   assertExited(await runChild(`
 const q = new Queue()
 const pool = new Pool(1)
@@ -939,7 +977,8 @@ pool.close()
 
 // ========================================================== JoinableQueue
 
-test('JoinableQueue: taskDone/join/joinSync; join waits for every item put to be marked done', T, async () => {
+test.serial('JoinableQueue: taskDone/join/joinSync; join waits for every item put to be marked done', async (t) => {
+  t.timeout(T)
   const q = new JoinableQueue()
   assert.ok(q instanceof Queue)
   await q.join()
@@ -959,7 +998,8 @@ test('JoinableQueue: taskDone/join/joinSync; join waits for every item put to be
   await q.join()
 })
 
-test('JoinableQueue: taskDone() more times than items put -> Error', T, async () => {
+test.serial('JoinableQueue: taskDone() more times than items put -> Error', async (t) => {
+  t.timeout(T)
   const q = new JoinableQueue()
   assert.throws(() => q.taskDone(), (error) => error instanceof Error && /taskDone|too many|more times/i.test(error.message))
   q.putSync(1)
@@ -972,7 +1012,8 @@ test('JoinableQueue: taskDone() more times than items put -> Error', T, async ()
   })
 })
 
-test('JoinableQueue: bounded, Full/Empty and close() as for Queue', T, async () => {
+test.serial('JoinableQueue: bounded, Full/Empty and close() as for Queue', async (t) => {
+  t.timeout(T)
   const q = new JoinableQueue(1)
   q.putSync(1)
   assert.throws(() => q.putNowait(2), isFull)
@@ -983,7 +1024,8 @@ test('JoinableQueue: bounded, Full/Empty and close() as for Queue', T, async () 
   assert.throws(() => q.putSync(3), isClosed)
 })
 
-test("JoinableQueue: seeds' example: five producer tasks each put [42, i, 'x']; the parent gets all and joins", T, async () => {
+test.serial("JoinableQueue: seeds' example: five producer tasks each put [42, i, 'x']; the parent gets all and joins", async (t) => {
+  t.timeout(T)
   await withPool(2, async (pool) => {
     const q = new JoinableQueue()
     await Promise.all([0, 1, 2, 3, 4].map((i) => pool.apply(async (q, i) => { await q.put([42, i, 'x']) }, [q, i])))
@@ -998,7 +1040,8 @@ test("JoinableQueue: seeds' example: five producer tasks each put [42, i, 'x']; 
   })
 })
 
-test('JoinableQueue in workers: worker consumers call taskDone; main join() resolves once all are done; a worker joinSync is released', T, async () => {
+test.serial('JoinableQueue in workers: worker consumers call taskDone; main join() resolves once all are done; a worker joinSync is released', async (t) => {
+  t.timeout(T)
   await withPool(3, async (pool) => {
     const q = new JoinableQueue()
     const N = 200
@@ -1025,7 +1068,8 @@ test('JoinableQueue in workers: worker consumers call taskDone; main join() reso
 
 // ============================================================ SimpleQueue
 
-test('SimpleQueue: put, get, getSync, empty, close', T, async () => {
+test.serial('SimpleQueue: put, get, getSync, empty, close', async (t) => {
+  t.timeout(T)
   const q = new SimpleQueue()
   assert.equal(q.empty(), true)
   assert.equal(q.put('a'), undefined)
@@ -1047,7 +1091,8 @@ test('SimpleQueue: put, get, getSync, empty, close', T, async () => {
   assert.equal(await pending, 'wakes')
 })
 
-test('SimpleQueue: once closed, put, get, getSync and empty throw (items left or not); a waiting getter is woken with the error', T, async () => {
+test.serial('SimpleQueue: once closed, put, get, getSync and empty throw (items left or not); a waiting getter is woken with the error', async (t) => {
+  t.timeout(T)
   const isSimpleClosed = (error) => isClosed(error) && /SimpleQueue is closed/.test(error.message)
   const q = new SimpleQueue()
   q.put('left')
@@ -1069,7 +1114,8 @@ test('SimpleQueue: once closed, put, get, getSync and empty throw (items left or
   await assert.rejects(pending, isSimpleClosed)
 })
 
-test('SimpleQueue in workers: shared as an argument; put in a worker, get on main; a blocked worker getSync is released', T, async () => {
+test.serial('SimpleQueue in workers: shared as an argument; put in a worker, get on main; a blocked worker getSync is released', async (t) => {
+  t.timeout(T)
   await withPool(2, async (pool) => {
     const q = new SimpleQueue()
     assert.equal(await pool.apply(({ q }, pkg) => q instanceof require(pkg).SimpleQueue, [{ q }, PKG]), true)

@@ -4,15 +4,15 @@
 // processes at once; increments are never lost; a process that dies holding a
 // lock does not leave the others hanging). So far Value, RawValue,
 // SharedArray, RawArray, Lock, RLock, Event, Semaphore and BoundedSemaphore cross.
-import test, { after } from 'node:test'
+import test from 'ava'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import { Pool, Process, RawValue, RawArray, Value, SharedArray, Lock, RLock, Event, Queue, Semaphore, BoundedSemaphore, Condition, WorkerCrashedError } from '../index.mjs'
 import { PKG, childScripts, withPool } from './helpers.mjs'
 
-const runChild = childScripts(after)
+const runChild = childScripts(test.after.always)
 
-const T = { timeout: 60_000 }
+const T = 60_000
 const inProcesses = (processes = 2) => ({ processes, context: 'process' })
 
 // Atomic increments from several processes: none may be lost.
@@ -21,7 +21,8 @@ const addMany = (v, n) => {
   return process.pid
 }
 
-test('2 processes × 100k atomic adds on one RawValue: exactly 200k, seen by the parent', T, async () => {
+test.serial('2 processes × 100k atomic adds on one RawValue: exactly 200k, seen by the parent', async (t) => {
+  t.timeout(T)
   const v = new RawValue('i', 0)
   await withPool(inProcesses(2), async (pool) => {
     const pids = await Promise.all([pool.apply(addMany, [v, 100_000]), pool.apply(addMany, [v, 100_000])])
@@ -33,7 +34,8 @@ test('2 processes × 100k atomic adds on one RawValue: exactly 200k, seen by the
   })
 })
 
-test('one RawValue used at once by worker threads and child processes loses no increment', T, async () => {
+test.serial('one RawValue used at once by worker threads and child processes loses no increment', async (t) => {
+  t.timeout(T)
   const v = new RawValue('i', 0)
   await withPool({ processes: 2 }, (threads) => withPool(inProcesses(2), async (processes) => {
     await Promise.all([
@@ -44,7 +46,8 @@ test('one RawValue used at once by worker threads and child processes loses no i
   assert.equal(v.value, 200_000)
 })
 
-test('every typecode of a lock-free Value and SharedArray reads and writes across processes', T, async () => {
+test.serial('every typecode of a lock-free Value and SharedArray reads and writes across processes', async (t) => {
+  t.timeout(T)
   const values = {
     b: [-5, 7], B: [200, 3], h: [-300, 301], H: [60_000, 2], i: [-70_000, 70_001], I: [4_000_000_000, 9],
     l: [-(2n ** 40n), 3n], L: [2n ** 63n, 4n], q: [-(2n ** 62n), 5n], Q: [2n ** 64n - 1n, 6n], f: [1.5, -2.25], d: [Math.PI, -1e300], c: ['x', 'y'],
@@ -70,7 +73,8 @@ test('every typecode of a lock-free Value and SharedArray reads and writes acros
   })
 })
 
-test('a big RawArray (its own segment) crosses both ways, nested in args', T, async () => {
+test.serial('a big RawArray (its own segment) crosses both ways, nested in args', async (t) => {
+  t.timeout(T)
   const n = 100_000
   const a = new RawArray('d', n)
   for (let i = 0; i < n; i++) a.view[i] = i * 0.5
@@ -89,7 +93,8 @@ test('a big RawArray (its own segment) crosses both ways, nested in args', T, as
   assert.equal(a.view[3], 3)
 })
 
-test('map over items holding lock-free shared objects: each chunk attaches the same memory', T, async () => {
+test.serial('map over items holding lock-free shared objects: each chunk attaches the same memory', async (t) => {
+  t.timeout(T)
   const counters = new RawArray('i', 4)
   const items = Array.from({ length: 40 }, (_, i) => ({ counters, slot: i % 4 }))
   await withPool(inProcesses(2), async (pool) => {
@@ -102,7 +107,8 @@ test('map over items holding lock-free shared objects: each chunk attaches the s
   assert.deepEqual([...counters.view], [10, 10, 10, 10])
 })
 
-test('a Process child gets lock-free shared objects in args and in its fields, and passes them to its own child', T, async () => {
+test.serial('a Process child gets lock-free shared objects in args and in its fields, and passes them to its own child', async (t) => {
+  t.timeout(T)
   const flag = new RawValue('i', 0)
   const cells = new RawArray('i', 3)
   class Writer extends Process {
@@ -142,7 +148,8 @@ const lockedAdds = (v, n) => {
   }
 }
 
-test("2 processes × 20k increments of a Value under its default RLock: exactly 40k", T, async () => {
+test.serial("2 processes × 20k increments of a Value under its default RLock: exactly 40k", async (t) => {
+  t.timeout(T)
   const v = new Value('i', 0)
   await withPool(inProcesses(2), async (pool) => {
     await Promise.all([pool.apply(lockedAdds, [v, 20_000]), pool.apply(lockedAdds, [v, 20_000])])
@@ -150,7 +157,8 @@ test("2 processes × 20k increments of a Value under its default RLock: exactly 
   assert.equal(v.value, 40_000)
 })
 
-test('one Value under one Lock, incremented by threads, processes and the main thread at once', T, async () => {
+test.serial('one Value under one Lock, incremented by threads, processes and the main thread at once', async (t) => {
+  t.timeout(T)
   const v = new Value('d', 0, { lock: new Lock() })
   await withPool({ processes: 2 }, (threads) => withPool(inProcesses(2), async (processes) => {
     const main = (async () => {
@@ -165,7 +173,8 @@ test('one Value under one Lock, incremented by threads, processes and the main t
   assert.equal(v.value, 32_000)
 })
 
-test('a Lock held here blocks a child process until released; an async acquire here waits for a child', T, async () => {
+test.serial('a Lock held here blocks a child process until released; an async acquire here waits for a child', async (t) => {
+  t.timeout(T)
   const lock = new Lock()
   const state = new RawValue('i', 0)
   await withPool(inProcesses(1), async (pool) => {
@@ -201,7 +210,8 @@ test('a Lock held here blocks a child process until released; an async acquire h
   })
 })
 
-test('an RLock is owned per thread across processes: a child cannot release what the parent holds', T, async () => {
+test.serial('an RLock is owned per thread across processes: a child cannot release what the parent holds', async (t) => {
+  t.timeout(T)
   const lock = new RLock()
   lock.acquireSync()
   lock.acquireSync()
@@ -222,7 +232,8 @@ test('an RLock is owned per thread across processes: a child cannot release what
   assert.equal(lock.locked(), false)
 })
 
-test('a child process killed while holding a Lock does not leave waiters hanging', T, async () => {
+test.serial('a child process killed while holding a Lock does not leave waiters hanging', async (t) => {
+  t.timeout(T)
   const lock = new Lock()
   const state = new RawValue('i', 0)
   await withPool(inProcesses(1), async (pool) => {
@@ -248,7 +259,8 @@ test('a child process killed while holding a Lock does not leave waiters hanging
   })
 })
 
-test('an Event set in one process wakes waiters in others: blocking in children, async here', T, async () => {
+test.serial('an Event set in one process wakes waiters in others: blocking in children, async here', async (t) => {
+  t.timeout(T)
   const go = new Event()
   const done = new Event()
   const ready = new RawValue('i', 0)
@@ -271,7 +283,8 @@ test('an Event set in one process wakes waiters in others: blocking in children,
   })
 })
 
-test('a Semaphore bounds how many processes are inside at once; its bound and value travel', T, async () => {
+test.serial('a Semaphore bounds how many processes are inside at once; its bound and value travel', async (t) => {
+  t.timeout(T)
   const slots = new BoundedSemaphore(2)
   const inside = new RawValue('i', 0)
   const most = new RawValue('i', 0)
@@ -306,7 +319,8 @@ test('a Semaphore bounds how many processes are inside at once; its bound and va
   })
 })
 
-test('kinds that cannot cross processes yet are refused, naming the path', T, async () => {
+test.serial('kinds that cannot cross processes yet are refused, naming the path', async (t) => {
+  t.timeout(T)
   await withPool(inProcesses(1), async (pool) => {
     await assert.rejects(pool.apply((x) => x, [{ c: new Condition() }]), /args\[0\]\.c is a shared object: .*not supported yet.*Semaphore and BoundedSemaphore are/)
     await assert.rejects(pool.apply((x) => x, [[new Queue()]]), /args\[0\]\[0\] is a shared object/)
@@ -314,7 +328,10 @@ test('kinds that cannot cross processes yet are refused, naming the path', T, as
   })
 })
 
-test('a program SIGKILLed while its children use shared values and locks leaves nothing in /dev/shm', { ...T, skip: process.platform !== 'linux' && 'Linux: /dev/shm' }, async () => {
+// Linux only: /dev/shm.
+const linuxTest = process.platform === 'linux' ? test.serial : test.serial.skip
+linuxTest('a program SIGKILLed while its children use shared values and locks leaves nothing in /dev/shm', async (t) => {
+  t.timeout(T)
   const before = new Set(fs.readdirSync('/dev/shm'))
   const result = await runChild(`
     const v = new Value('i', 0)

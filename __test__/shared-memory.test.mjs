@@ -2,12 +2,12 @@
 // RawValue, SharedArray and RawArray for every typecode, on the main thread and
 // inside pool workers, where an object passed as a task argument (nested in
 // plain objects and arrays too) is a live handle to the same memory.
-import test from 'node:test'
+import test from 'ava'
 import assert from 'node:assert/strict'
 import { Lock, RLock, Value, RawValue, SharedArray, RawArray, Event } from '../index.mjs'
 import { withPool } from './helpers.mjs'
 
-const T = { timeout: 60000 }
+const T = 60000
 
 /** Every typecode: its typed array, its zero, and two values it holds exactly. */
 const CODES = {
@@ -35,7 +35,8 @@ const num = (code, n) => (isBig(code) ? BigInt(n) : n)
 
 // ---------------------------------------------------------------- Value, main
 
-test('Value and RawValue: every typecode starts at zero, takes an initial value, and reads back what was set', T, () => {
+test.serial('Value and RawValue: every typecode starts at zero, takes an initial value, and reads back what was set', (t) => {
+  t.timeout(T)
   for (const Class of [Value, RawValue]) {
     for (const code of ALL) {
       const { zero, a, b } = CODES[code]
@@ -52,14 +53,16 @@ test('Value and RawValue: every typecode starts at zero, takes an initial value,
   }
 })
 
-test("Value 'f' stores a float32: the value read back is the float32 rounding", T, () => {
+test.serial("Value 'f' stores a float32: the value read back is the float32 rounding", (t) => {
+  t.timeout(T)
   const v = new Value('f', 0.1)
   assert.equal(v.value, Math.fround(0.1))
   const d = new Value('d', 0.1)
   assert.equal(d.value, 0.1)
 })
 
-test('Value atomics on every integer code return the previous value, like Atomics', T, () => {
+test.serial('Value atomics on every integer code return the previous value, like Atomics', (t) => {
+  t.timeout(T)
   for (const code of INTEGER) {
     const v = new Value(code, num(code, 10))
     assert.equal(v.add(num(code, 5)), num(code, 10), `'${code}' add`)
@@ -79,7 +82,8 @@ test('Value atomics on every integer code return the previous value, like Atomic
   }
 })
 
-test("Value atomics on 'f', 'd' and 'c' are a TypeError", T, () => {
+test.serial("Value atomics on 'f', 'd' and 'c' are a TypeError", (t) => {
+  t.timeout(T)
   for (const [code, operand] of [['f', 1], ['d', 1], ['c', 'a']]) {
     const v = new Value(code)
     for (const call of [() => v.add(operand), () => v.sub(operand), () => v.exchange(operand), () => v.compareExchange(operand, operand)]) {
@@ -88,14 +92,16 @@ test("Value atomics on 'f', 'd' and 'c' are a TypeError", T, () => {
   }
 })
 
-test('Value atomics with an operand of the wrong type are a TypeError', T, () => {
+test.serial('Value atomics with an operand of the wrong type are a TypeError', (t) => {
+  t.timeout(T)
   assert.throws(() => new Value('i').add(1n), TypeError)
   assert.throws(() => new Value('i').add(1.5), TypeError)
   assert.throws(() => new Value('q').add(1), TypeError)
   assert.throws(() => new Value('Q').compareExchange(0, 1n), TypeError)
 })
 
-test('Value: a value of the wrong type is a TypeError, in the constructor and in the setter', T, () => {
+test.serial('Value: a value of the wrong type is a TypeError, in the constructor and in the setter', (t) => {
+  t.timeout(T)
   for (const code of ALL) {
     assert.throws(() => new Value(code, WRONG[code]), TypeError, `new Value('${code}', ${typeof WRONG[code]})`)
     assert.throws(() => new RawValue(code, WRONG[code]), TypeError, `new RawValue('${code}', ${typeof WRONG[code]})`)
@@ -108,7 +114,8 @@ test('Value: a value of the wrong type is a TypeError, in the constructor and in
   assert.throws(() => new Value('c', ''), TypeError, "'c' takes one character")
 })
 
-test('an unknown typecode is a TypeError whose message lists the valid typecodes', T, () => {
+test.serial('an unknown typecode is a TypeError whose message lists the valid typecodes', (t) => {
+  t.timeout(T)
   const attempts = [
     () => new Value('x'),
     () => new RawValue('u'),
@@ -126,7 +133,8 @@ test('an unknown typecode is a TypeError whose message lists the valid typecodes
   }
 })
 
-test('Value lock: true (the default) gives an RLock; an explicit Lock/RLock is returned as is; lock: false and RawValue have none', T, () => {
+test.serial('Value lock: true (the default) gives an RLock; an explicit Lock/RLock is returned as is; lock: false and RawValue have none', (t) => {
+  t.timeout(T)
   const byDefault = new Value('i')
   assert.ok(byDefault.getLock() instanceof RLock)
   assert.equal(byDefault.getLock(), byDefault.getLock(), 'the same lock every time')
@@ -147,7 +155,8 @@ test('Value lock: true (the default) gives an RLock; an explicit Lock/RLock is r
   assert.throws(() => new Value('i', 0, { lock: 'yes' }), TypeError)
 })
 
-test('Value: the default RLock guards a read-modify-write on the main thread', T, () => {
+test.serial('Value: the default RLock guards a read-modify-write on the main thread', (t) => {
+  t.timeout(T)
   const v = new Value('i', 1)
   const lock = v.getLock()
   lock.acquireSync()
@@ -161,7 +170,8 @@ test('Value: the default RLock guards a read-modify-write on the main thread', T
 
 // ---------------------------------------------------------- SharedArray, main
 
-test('SharedArray and RawArray from a size are zero-filled, for every typecode', T, () => {
+test.serial('SharedArray and RawArray from a size are zero-filled, for every typecode', (t) => {
+  t.timeout(T)
   for (const Class of [SharedArray, RawArray]) {
     for (const code of ALL) {
       const { Array: TypedArray, zero } = CODES[code]
@@ -178,7 +188,8 @@ test('SharedArray and RawArray from a size are zero-filled, for every typecode',
   assert.deepEqual(new RawArray('d', 0).toArray(), [])
 })
 
-test('SharedArray and RawArray from an initializer hold its values, for every typecode', T, () => {
+test.serial('SharedArray and RawArray from an initializer hold its values, for every typecode', (t) => {
+  t.timeout(T)
   for (const Class of [SharedArray, RawArray]) {
     for (const code of ALL) {
       const { a, b, zero } = CODES[code]
@@ -199,7 +210,8 @@ test('SharedArray and RawArray from an initializer hold its values, for every ty
   assert.deepEqual([...new SharedArray('c', 'hi').view], [104, 105], "'c' stores bytes")
 })
 
-test('SharedArray get/set/toArray and view are the same memory (both directions)', T, () => {
+test.serial('SharedArray get/set/toArray and view are the same memory (both directions)', (t) => {
+  t.timeout(T)
   for (const code of ALL) {
     const { a, b } = CODES[code]
     const arr = new SharedArray(code, 3)
@@ -219,7 +231,8 @@ test('SharedArray get/set/toArray and view are the same memory (both directions)
   assert.ok(Array.isArray(copy))
 })
 
-test('SharedArray indexes like Python: negative from the end, out of range is a RangeError', T, () => {
+test.serial('SharedArray indexes like Python: negative from the end, out of range is a RangeError', (t) => {
+  t.timeout(T)
   for (const Class of [SharedArray, RawArray]) {
     const arr = new Class('i', [10, 20, 30])
     assert.equal(arr.get(-1), 30)
@@ -235,7 +248,8 @@ test('SharedArray indexes like Python: negative from the end, out of range is a 
   }
 })
 
-test('SharedArray: a value of the wrong type is a TypeError, in set and in the initializer', T, () => {
+test.serial('SharedArray: a value of the wrong type is a TypeError, in set and in the initializer', (t) => {
+  t.timeout(T)
   for (const code of ALL) {
     const arr = new SharedArray(code, 2)
     assert.throws(() => arr.set(0, WRONG[code]), TypeError, `SharedArray('${code}').set(0, ${typeof WRONG[code]})`)
@@ -248,7 +262,8 @@ test('SharedArray: a value of the wrong type is a TypeError, in set and in the i
   assert.throws(() => new SharedArray('i', {}), TypeError, 'neither a size nor an iterable')
 })
 
-test('SharedArray lock: true gives an RLock; an explicit lock is returned as is; lock: false and RawArray have none', T, () => {
+test.serial('SharedArray lock: true gives an RLock; an explicit lock is returned as is; lock: false and RawArray have none', (t) => {
+  t.timeout(T)
   assert.ok(new SharedArray('i', 1).getLock() instanceof RLock)
   assert.ok(new SharedArray('i', 1, { lock: true }).getLock() instanceof RLock)
   const lock = new Lock()
@@ -261,7 +276,8 @@ test('SharedArray lock: true gives an RLock; an explicit lock is returned as is;
 
 // ----------------------------------------------------------- inside workers
 
-test('in a worker, Values of every typecode (nested in objects and arrays) are live: reads, writes and atomics', T, async () => {
+test.serial('in a worker, Values of every typecode (nested in objects and arrays) are live: reads, writes and atomics', async (t) => {
+  t.timeout(T)
   await withPool(2, async (pool) => {
     const values = Object.fromEntries(ALL.map((code) => [code, new Value(code, CODES[code].a)]))
     const raws = ALL.map((code) => new RawValue(code, CODES[code].a))
@@ -316,7 +332,8 @@ test('in a worker, Values of every typecode (nested in objects and arrays) are l
   })
 })
 
-test('in a worker, SharedArrays and RawArrays of every typecode are live: get/set/length/toArray/view, both directions', T, async () => {
+test.serial('in a worker, SharedArrays and RawArrays of every typecode are live: get/set/length/toArray/view, both directions', async (t) => {
+  t.timeout(T)
   await withPool(2, async (pool) => {
     const arrays = ALL.map((code) => new SharedArray(code, [CODES[code].a, CODES[code].zero, CODES[code].zero]))
     const raws = ALL.map((code) => new RawArray(code, 3))
@@ -372,7 +389,8 @@ test('in a worker, SharedArrays and RawArrays of every typecode are live: get/se
   })
 })
 
-test("a write through the main thread's view is seen by a worker, and a worker's view write by the main thread", T, async () => {
+test.serial("a write through the main thread's view is seen by a worker, and a worker's view write by the main thread", async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     const arr = new SharedArray('i', 4)
     const raw = new RawArray('d', 2)
@@ -400,7 +418,8 @@ test("a write through the main thread's view is seen by a worker, and a worker's
 
 // Reads are plain loads (src/shared_memory/value.ts): this fails, or runs out of
 // its bound, if the JIT kept a read out of the waiting loop.
-test('a loop waiting on value / get() sees a write made by another thread meanwhile', T, async () => {
+test.serial('a loop waiting on value / get() sees a write made by another thread meanwhile', async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     for (const code of ['i', 'B', 'd', 'q', 'c']) {
       const { b } = CODES[code]
@@ -429,7 +448,8 @@ test('a loop waiting on value / get() sees a write made by another thread meanwh
   })
 })
 
-test('the explicit lock shared by a Value and a task argument is one lock in the worker', T, async () => {
+test.serial('the explicit lock shared by a Value and a task argument is one lock in the worker', async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     const lock = new Lock()
     const v = new Value('i', 0, { lock })
@@ -459,7 +479,8 @@ test('the explicit lock shared by a Value and a task argument is one lock in the
 
 // ------------------------------------------------------ exact counts
 
-test("2 workers x 10k locked 'v.value += 1' give exactly 20000 (and add(1) is exact without a lock)", { timeout: 120000 }, async () => {
+test.serial("2 workers x 10k locked 'v.value += 1' give exactly 20000 (and add(1) is exact without a lock)", async (t) => {
+  t.timeout(120000)
   await withPool(2, async (pool) => {
     const v = new Value('i', 0)
     const counter = new Value('i', 0)
@@ -495,7 +516,8 @@ test("2 workers x 10k locked 'v.value += 1' give exactly 20000 (and add(1) is ex
   })
 })
 
-test('workers and the main thread increment together under the lock and with add(): exact totals', { timeout: 120000 }, async () => {
+test.serial('workers and the main thread increment together under the lock and with add(): exact totals', async (t) => {
+  t.timeout(120000)
   await withPool(2, async (pool) => {
     const v = new Value('i', 0)
     const atomic = new Value('Q', 0n, { lock: false })

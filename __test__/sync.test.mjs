@@ -4,7 +4,7 @@
 // a task argument (nested in plain objects/arrays too) is a live handle to the
 // same object. Waits end by what the user observes (a promise settling, a
 // count), never by how long they took; sleeps only let things settle.
-import test, { after } from 'node:test'
+import test from 'ava'
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
@@ -22,7 +22,7 @@ import { liveSharedObjects } from '../binding.js'
 v8.setFlagsFromString('--expose-gc')
 const gc = globalThis.gc ?? vm.runInNewContext('gc')
 
-const T = { timeout: 60000 }
+const T = 60000
 
 /** Polls until `predicate()` holds; a generous guard, not a measurement. */
 async function until(predicate, what, limitMs = 30000) {
@@ -38,7 +38,8 @@ const isBroken = (error) => error instanceof BrokenBarrierError && error.name ==
 
 // ====================================================================== Lock
 
-test('Lock: acquire/release/locked on the main thread; not reentrant; releasing an unlocked Lock is an Error', T, async () => {
+test.serial('Lock: acquire/release/locked on the main thread; not reentrant; releasing an unlocked Lock is an Error', async (t) => {
+  t.timeout(T)
   const lock = new Lock()
   assert.equal(lock.locked(), false)
   assert.equal(await lock.acquire(), true)
@@ -61,7 +62,8 @@ test('Lock: acquire/release/locked on the main thread; not reentrant; releasing 
   lock.release()
 })
 
-test('Lock: a timed acquire on a held lock gives false, in every form', T, async () => {
+test.serial('Lock: a timed acquire on a held lock gives false, in every form', async (t) => {
+  t.timeout(T)
   const lock = new Lock()
   lock.acquireSync()
   assert.equal(await lock.acquire({ timeout: 50 }), false)
@@ -73,7 +75,8 @@ test('Lock: a timed acquire on a held lock gives false, in every form', T, async
   assert.equal(lock.locked(), false, 'no timed-out waiter was left to take it')
 })
 
-test('Lock: a pending acquire resolves when the holder releases; waiters take turns', T, async () => {
+test.serial('Lock: a pending acquire resolves when the holder releases; waiters take turns', async (t) => {
+  t.timeout(T)
   const lock = new Lock()
   await lock.acquire()
   let inside = 0
@@ -96,7 +99,8 @@ test('Lock: a pending acquire resolves when the holder releases; waiters take tu
   assert.equal(lock.locked(), false)
 })
 
-test('Lock: AbortSignal rejects with its reason and leaves no waiter behind', T, async () => {
+test.serial('Lock: AbortSignal rejects with its reason and leaves no waiter behind', async (t) => {
+  t.timeout(T)
   const lock = new Lock()
   lock.acquireSync()
   const controller = new AbortController()
@@ -122,7 +126,8 @@ test('Lock: AbortSignal rejects with its reason and leaves no waiter behind', T,
   lock.release()
 })
 
-test('Lock: a signal aborted after the acquire succeeded changes nothing', T, async () => {
+test.serial('Lock: a signal aborted after the acquire succeeded changes nothing', async (t) => {
+  t.timeout(T)
   const lock = new Lock()
   const controller = new AbortController()
   assert.equal(await lock.acquire({ signal: controller.signal }), true)
@@ -131,7 +136,8 @@ test('Lock: a signal aborted after the acquire succeeded changes nothing', T, as
   lock.release()
 })
 
-test('Lock: withLock / withLockSync hold the lock around fn, return its result, release on throw', T, async () => {
+test.serial('Lock: withLock / withLockSync hold the lock around fn, return its result, release on throw', async (t) => {
+  t.timeout(T)
   const lock = new Lock()
   assert.equal(await lock.withLock(async () => { assert.equal(lock.locked(), true); await sleep(1); return 7 }), 7)
   assert.equal(lock.locked(), false)
@@ -153,7 +159,8 @@ test('Lock: withLock / withLockSync hold the lock around fn, return its result, 
   assert.equal(most, 1)
 })
 
-test('Lock in workers: any thread may release; a worker waits for the main thread and vice versa', T, async () => {
+test.serial('Lock in workers: any thread may release; a worker waits for the main thread and vice versa', async (t) => {
+  t.timeout(T)
   await withPool(2, async (pool) => {
     const lock = new Lock()
     // Acquired on main, released in a worker.
@@ -212,7 +219,8 @@ test('Lock in workers: any thread may release; a worker waits for the main threa
   })
 })
 
-test('Lock: main (withLock, async) and 2 workers (acquireSync) keep a plain counter exact', { timeout: 120000 }, async () => {
+test.serial('Lock: main (withLock, async) and 2 workers (acquireSync) keep a plain counter exact', async (t) => {
+  t.timeout(120000)
   await withPool(2, async (pool) => {
     const lock = new Lock()
     const counter = new RawValue('i', 0)
@@ -233,7 +241,8 @@ test('Lock: main (withLock, async) and 2 workers (acquireSync) keep a plain coun
 
 // ===================================================================== RLock
 
-test('RLock: reentrant on one thread; release too often is an Error', T, async () => {
+test.serial('RLock: reentrant on one thread; release too often is an Error', async (t) => {
+  t.timeout(T)
   const rlock = new RLock()
   assert.equal(rlock.acquireSync(), true)
   assert.equal(rlock.acquireSync(), true)
@@ -252,7 +261,8 @@ test('RLock: reentrant on one thread; release too often is an Error', T, async (
   assert.equal(rlock.locked(), false)
 })
 
-test('RLock across threads: others wait; a non-owner (worker or main) cannot release', T, async () => {
+test.serial('RLock across threads: others wait; a non-owner (worker or main) cannot release', async (t) => {
+  t.timeout(T)
   await withPool(2, async (pool) => {
     const rlock = new RLock()
     rlock.acquireSync()
@@ -299,7 +309,8 @@ test('RLock across threads: others wait; a non-owner (worker or main) cannot rel
 
 // ================================================================ Semaphore
 
-test('Semaphore: counts, getValue, release(n), timeouts; unbounded release is fine', T, async () => {
+test.serial('Semaphore: counts, getValue, release(n), timeouts; unbounded release is fine', async (t) => {
+  t.timeout(T)
   assert.equal(new Semaphore().getValue(), 1, 'default value 1')
   assert.equal(new Semaphore(0).getValue(), 0)
   const sem = new Semaphore(3)
@@ -320,7 +331,8 @@ test('Semaphore: counts, getValue, release(n), timeouts; unbounded release is fi
   assert.equal(sem.getValue(), 8, 'a Semaphore may go above its initial value')
 })
 
-test('Semaphore: pending acquires are served by release(n), n at a time', T, async () => {
+test.serial('Semaphore: pending acquires are served by release(n), n at a time', async (t) => {
+  t.timeout(T)
   const sem = new Semaphore(0)
   let got = 0
   const waiters = Array.from({ length: 4 }, () => sem.acquire().then((ok) => { assert.equal(ok, true); got++ }))
@@ -336,7 +348,8 @@ test('Semaphore: pending acquires are served by release(n), n at a time', T, asy
   assert.equal(sem.getValue(), 0)
 })
 
-test('Semaphore: abort rejects with the reason and leaves no waiter behind', T, async () => {
+test.serial('Semaphore: abort rejects with the reason and leaves no waiter behind', async (t) => {
+  t.timeout(T)
   const sem = new Semaphore(0)
   const controller = new AbortController()
   const pending = sem.acquire({ signal: controller.signal })
@@ -351,7 +364,8 @@ test('Semaphore: abort rejects with the reason and leaves no waiter behind', T, 
   assert.equal(sem.getValue(), 0)
 })
 
-test('BoundedSemaphore: release above the initial value is an Error and changes nothing', T, async () => {
+test.serial('BoundedSemaphore: release above the initial value is an Error and changes nothing', async (t) => {
+  t.timeout(T)
   const sem = new BoundedSemaphore(2)
   assert.throws(() => sem.release(), Error)
   assert.equal(sem.getValue(), 2)
@@ -367,7 +381,8 @@ test('BoundedSemaphore: release above the initial value is an Error and changes 
   assert.throws(() => zero.release(), Error)
 })
 
-test('Semaphore in workers: limits concurrency across workers and main; a blocked worker is released by main', { timeout: 120000 }, async () => {
+test.serial('Semaphore in workers: limits concurrency across workers and main; a blocked worker is released by main', async (t) => {
+  t.timeout(120000)
   await withPool(3, async (pool) => {
     const sem = new BoundedSemaphore(1)
     const inside = new Value('i', 0)
@@ -415,7 +430,8 @@ test('Semaphore in workers: limits concurrency across workers and main; a blocke
 
 // ===================================================================== Event
 
-test('Event: set/clear/isSet/wait/waitSync on the main thread', T, async () => {
+test.serial('Event: set/clear/isSet/wait/waitSync on the main thread', async (t) => {
+  t.timeout(T)
   const ev = new Event()
   assert.equal(ev.isSet(), false)
   assert.equal(await ev.wait(50), false)
@@ -436,7 +452,8 @@ test('Event: set/clear/isSet/wait/waitSync on the main thread', T, async () => {
   assert.equal(await ev.wait(20), false)
 })
 
-test('Event: every pending wait resolves true on set(); abort rejects with its reason', T, async () => {
+test.serial('Event: every pending wait resolves true on set(); abort rejects with its reason', async (t) => {
+  t.timeout(T)
   const ev = new Event()
   const waits = [ev.wait(), ev.wait(), ev.wait({ timeout: 30000 })]
   const controller = new AbortController()
@@ -449,7 +466,8 @@ test('Event: every pending wait resolves true on set(); abort rejects with its r
   assert.deepEqual(await Promise.all(waits), [true, true, true])
 })
 
-test('Event in workers: a worker blocked in waitSync is released by set() on main, and main sees a worker set()', T, async () => {
+test.serial('Event in workers: a worker blocked in waitSync is released by set() on main, and main sees a worker set()', async (t) => {
+  t.timeout(T)
   await withPool(2, async (pool) => {
     const ev = new Event()
     const started = new Event()
@@ -474,7 +492,8 @@ test('Event in workers: a worker blocked in waitSync is released by set() on mai
 
 // ================================================================= Condition
 
-test('Condition: waiting or notifying without holding the lock is an Error', T, async () => {
+test.serial('Condition: waiting or notifying without holding the lock is an Error', async (t) => {
+  t.timeout(T)
   for (const cond of [new Condition(), new Condition(new Lock()), new Condition(new RLock())]) {
     await assert.rejects(cond.wait(10), Error)
     await assert.rejects(cond.waitFor(() => false, 10), Error)
@@ -485,7 +504,8 @@ test('Condition: waiting or notifying without holding the lock is an Error', T, 
   }
 })
 
-test('Condition: the default lock is an RLock; an explicit lock is the one acquired', T, async () => {
+test.serial('Condition: the default lock is an RLock; an explicit lock is the one acquired', async (t) => {
+  t.timeout(T)
   const cond = new Condition()
   assert.equal(cond.acquireSync(), true)
   assert.equal(await cond.acquire(), true, 'reentrant: an RLock')
@@ -510,7 +530,8 @@ test('Condition: the default lock is an RLock; an explicit lock is the one acqui
   withRLock.release()
 })
 
-test('Condition: wait(timeout) gives false and re-acquires; RLock levels are restored', T, async () => {
+test.serial('Condition: wait(timeout) gives false and re-acquires; RLock levels are restored', async (t) => {
+  t.timeout(T)
   const cond = new Condition()
   await cond.acquire()
   await cond.acquire()
@@ -529,7 +550,8 @@ test('Condition: wait(timeout) gives false and re-acquires; RLock levels are res
   plain.release()
 })
 
-test('Condition: notify wakes a waiter, which returns true holding the lock; waitFor returns the predicate value', T, async () => {
+test.serial('Condition: notify wakes a waiter, which returns true holding the lock; waitFor returns the predicate value', async (t) => {
+  t.timeout(T)
   const cond = new Condition()
   let ready = false
   await cond.acquire()
@@ -561,7 +583,8 @@ test('Condition: notify wakes a waiter, which returns true holding the lock; wai
   cond.release()
 })
 
-test('Condition: notify(1) wakes one of two waiters, notify(n) n, notifyAll the rest (main thread)', T, async () => {
+test.serial('Condition: notify(1) wakes one of two waiters, notify(n) n, notifyAll the rest (main thread)', async (t) => {
+  t.timeout(T)
   const cond = new Condition()
   let woken = 0
   const waiter = async () => {
@@ -594,7 +617,8 @@ test('Condition: notify(1) wakes one of two waiters, notify(n) n, notifyAll the 
   cond.release()
 })
 
-test('Condition: abort rejects with its reason, re-acquires, and leaves no waiter behind', T, async () => {
+test.serial('Condition: abort rejects with its reason, re-acquires, and leaves no waiter behind', async (t) => {
+  t.timeout(T)
   const cond = new Condition(new Lock())
   await cond.acquire()
   const controller = new AbortController()
@@ -615,7 +639,8 @@ test('Condition: abort rejects with its reason, re-acquires, and leaves no waite
   cond.release()
 })
 
-test('Condition (default RLock) on the main thread: a waiter resuming while another flow holds the lock keeps both levels', T, async () => {
+test.serial('Condition (default RLock) on the main thread: a waiter resuming while another flow holds the lock keeps both levels', async (t) => {
+  t.timeout(T)
   // On the main thread every async flow is the same RLock owner, so the
   // waiter's re-acquire succeeds while the notifying flow still holds it:
   // the lock is then held twice, and takes two releases.
@@ -632,7 +657,8 @@ test('Condition (default RLock) on the main thread: a waiter resuming while anot
   cond.release()
 })
 
-test('Condition: producer/consumer between main and workers, both directions', { timeout: 120000 }, async () => {
+test.serial('Condition: producer/consumer between main and workers, both directions', async (t) => {
+  t.timeout(120000)
   await withPool(2, async (pool) => {
     const N = 300
     // Main produces, a worker consumes (waitSync), another worker consumes (await wait).
@@ -697,7 +723,8 @@ test('Condition: producer/consumer between main and workers, both directions', {
   })
 })
 
-test("Condition in a worker shares the main thread's lock", T, async () => {
+test.serial("Condition in a worker shares the main thread's lock", async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     const lock = new Lock()
     const cond = new Condition(lock)
@@ -728,7 +755,8 @@ test("Condition in a worker shares the main thread's lock", T, async () => {
 
 // =================================================================== Barrier
 
-test('Barrier: parties, nWaiting, indexes 0..parties-1 once per round (main thread)', T, async () => {
+test.serial('Barrier: parties, nWaiting, indexes 0..parties-1 once per round (main thread)', async (t) => {
+  t.timeout(T)
   const barrier = new Barrier(3)
   assert.equal(barrier.parties, 3)
   assert.equal(barrier.nWaiting, 0)
@@ -746,7 +774,8 @@ test('Barrier: parties, nWaiting, indexes 0..parties-1 once per round (main thre
   assert.equal(await new Barrier(1).wait(), 0)
 })
 
-test('Barrier: the action runs once per round, before anyone is released', T, async () => {
+test.serial('Barrier: the action runs once per round, before anyone is released', async (t) => {
+  t.timeout(T)
   let runs = 0
   let releasedBeforeAction = false
   const results = []
@@ -760,7 +789,8 @@ test('Barrier: the action runs once per round, before anyone is released', T, as
   assert.deepEqual(results.map((r) => [...r].sort()), [[0, 1], [0, 1], [0, 1], [0, 1]])
 })
 
-test('Barrier: abort() breaks it for waiters and later waits; reset() mends it', T, async () => {
+test.serial('Barrier: abort() breaks it for waiters and later waits; reset() mends it', async (t) => {
+  t.timeout(T)
   const barrier = new Barrier(3)
   const waiting = [barrier.wait(), barrier.wait()]
   await sleep(5)
@@ -777,7 +807,8 @@ test('Barrier: abort() breaks it for waiters and later waits; reset() mends it',
   assert.deepEqual([...indexes].sort(), [0, 1, 2])
 })
 
-test('Barrier: reset() while threads wait gives them BrokenBarrierError and leaves it usable', T, async () => {
+test.serial('Barrier: reset() while threads wait gives them BrokenBarrierError and leaves it usable', async (t) => {
+  t.timeout(T)
   const barrier = new Barrier(2)
   const waiting = barrier.wait()
   await sleep(5)
@@ -788,7 +819,8 @@ test('Barrier: reset() while threads wait gives them BrokenBarrierError and leav
   assert.deepEqual((await Promise.all([barrier.wait(), barrier.wait()])).sort(), [0, 1])
 })
 
-test('Barrier: reset() while a worker waits in waitSync gives it BrokenBarrierError', T, async () => {
+test.serial('Barrier: reset() while a worker waits in waitSync gives it BrokenBarrierError', async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     const barrier = new Barrier(2)
     const blocked = pool.apply((b) => {
@@ -802,7 +834,8 @@ test('Barrier: reset() while a worker waits in waitSync gives it BrokenBarrierEr
   })
 })
 
-test('Barrier: nWaiting counts threads waiting, so it is 0 once abort() has sent them away (as Python)', T, async () => {
+test.serial('Barrier: nWaiting counts threads waiting, so it is 0 once abort() has sent them away (as Python)', async (t) => {
+  t.timeout(T)
   const barrier = new Barrier(3)
   const waiting = [barrier.wait(), barrier.wait()]
   await sleep(5)
@@ -811,7 +844,8 @@ test('Barrier: nWaiting counts threads waiting, so it is 0 once abort() has sent
   assert.equal(barrier.nWaiting, 0)
 })
 
-test('Barrier: a wait timeout breaks the barrier (wait, waitSync and the default timeout)', T, async () => {
+test.serial('Barrier: a wait timeout breaks the barrier (wait, waitSync and the default timeout)', async (t) => {
+  t.timeout(T)
   const a = new Barrier(2)
   await assert.rejects(a.wait(30), isBroken)
   assert.equal(a.broken, true)
@@ -835,7 +869,8 @@ test('Barrier: a wait timeout breaks the barrier (wait, waitSync and the default
   await assert.rejects(other, isBroken)
 })
 
-test('Barrier: an action that throws breaks the barrier; its thread gets the error, the others BrokenBarrierError', T, async () => {
+test.serial('Barrier: an action that throws breaks the barrier; its thread gets the error, the others BrokenBarrierError', async (t) => {
+  t.timeout(T)
   const boom = new Error('action failed')
   const barrier = new Barrier(2, { action: () => { throw boom } })
   const first = barrier.wait()
@@ -845,7 +880,8 @@ test('Barrier: an action that throws breaks the barrier; its thread gets the err
   assert.equal(barrier.broken, true)
 })
 
-test('Barrier: an aborted wait (signal) rejects with its reason and does not count as an arrival', T, async () => {
+test.serial('Barrier: an aborted wait (signal) rejects with its reason and does not count as an arrival', async (t) => {
+  t.timeout(T)
   const barrier = new Barrier(2)
   const controller = new AbortController()
   const aborted = barrier.wait({ signal: controller.signal })
@@ -857,7 +893,8 @@ test('Barrier: an aborted wait (signal) rejects with its reason and does not cou
   await assert.rejects(lone, isBroken, 'a lone party passed a 2-party barrier: the aborted wait was left behind')
 })
 
-test('Barrier with 2 workers + main over several rounds: indexes 0..2 once per round, action once per round', { timeout: 120000 }, async () => {
+test.serial('Barrier with 2 workers + main over several rounds: indexes 0..2 once per round, action once per round', async (t) => {
+  t.timeout(120000)
   await withPool(2, async (pool) => {
     const ROUNDS = 25
     const actions = new Value('i', 0)
@@ -888,7 +925,8 @@ test('Barrier with 2 workers + main over several rounds: indexes 0..2 once per r
   })
 })
 
-test('Barrier across threads: a worker abort() breaks main waiters; broken/parties/nWaiting seen by workers', T, async () => {
+test.serial('Barrier across threads: a worker abort() breaks main waiters; broken/parties/nWaiting seen by workers', async (t) => {
+  t.timeout(T)
   await withPool(2, async (pool) => {
     const barrier = new Barrier(3)
     const mine = barrier.wait()
@@ -915,7 +953,8 @@ test('Barrier across threads: a worker abort() breaks main waiters; broken/parti
 
 // ============================================== exact wakes, atomic reset
 
-test('Condition: notify(1) right after two waiters entered wakes exactly one, for every mix of waiters (24 rounds)', { timeout: 120000 }, async () => {
+test.serial('Condition: notify(1) right after two waiters entered wakes exactly one, for every mix of waiters (24 rounds)', async (t) => {
+  t.timeout(120000)
   await withPool(2, async (pool) => {
     const blocking = (cond, ready, woken) => {
       cond.acquireSync()
@@ -961,7 +1000,8 @@ test('Condition: notify(1) right after two waiters entered wakes exactly one, fo
   })
 })
 
-test('Barrier: parties woken by reset() that wait again meet in a new round together (24 rounds)', { timeout: 120000 }, async () => {
+test.serial('Barrier: parties woken by reset() that wait again meet in a new round together (24 rounds)', async (t) => {
+  t.timeout(120000)
   await withPool(2, async (pool) => {
     // Sent away by reset: wait again at once.
     const again = (b) => { try { return `passed ${b.waitSync(30000)}` } catch (error) { if (error.name !== 'BrokenBarrierError') throw error; return b.waitSync(30000) } }
@@ -1004,7 +1044,8 @@ const holdThen = (lock, times, end, never, reached) => {
 
 for (const [Kind, times] of [[Lock, 1], [RLock, 2]]) {
   for (const end of ['terminate', 'crash']) {
-    test(`${Kind.name}: held by a thread that is ${end === 'crash' ? 'crashed' : 'terminated'}, it passes to the waiters (async and blocked)`, T, async () => {
+    test.serial(`${Kind.name}: held by a thread that is ${end === 'crash' ? 'crashed' : 'terminated'}, it passes to the waiters (async and blocked)`, async (t) => {
+      t.timeout(T)
       const lock = new Kind()
       const never = new Event()
       await withPool(1, async (pool) => {
@@ -1033,7 +1074,8 @@ for (const [Kind, times] of [[Lock, 1], [RLock, 2]]) {
   }
 }
 
-test('Lock/RLock: a thread that ended holding it leaves it locked; the next acquirer (even block: false) takes it over', T, async () => {
+test.serial('Lock/RLock: a thread that ended holding it leaves it locked; the next acquirer (even block: false) takes it over', async (t) => {
+  t.timeout(T)
   for (const Kind of [Lock, RLock]) {
     const lock = new Kind()
     const child = new Process({ target: (lock) => { lock.acquireSync() }, args: [lock] })
@@ -1047,7 +1089,8 @@ test('Lock/RLock: a thread that ended holding it leaves it locked; the next acqu
   }
 })
 
-test('Condition: its lock passes on when the holder thread is terminated, and a terminated waiter is not counted', T, async () => {
+test.serial('Condition: its lock passes on when the holder thread is terminated, and a terminated waiter is not counted', async (t) => {
+  t.timeout(T)
   const cond = new Condition(new Lock())
   const never = new Event()
   const holder = await startedUntilReached((cond, never, reached) => { cond.acquireSync(); reached.set(); never.waitSync() }, [cond, never])
@@ -1071,7 +1114,8 @@ test('Condition: its lock passes on when the holder thread is terminated, and a 
   assert.equal(cond._waiters, 0)
 })
 
-test('Barrier: a party whose thread is terminated breaks the barrier for the others', T, async () => {
+test.serial('Barrier: a party whose thread is terminated breaks the barrier for the others', async (t) => {
+  t.timeout(T)
   const barrier = new Barrier(3)
   await withPool(1, async (pool) => {
     const child = await startedUntilReached((b, reached) => { reached.set(); b.waitSync() }, [barrier])
@@ -1090,7 +1134,8 @@ test('Barrier: a party whose thread is terminated breaks the barrier for the oth
 
 // ================================================ wakeable blocking waits
 
-test('pool.terminate() stops workers blocked in acquireSync / waitSync / barrier.waitSync / semaphore / condition', T, async () => {
+test.serial('pool.terminate() stops workers blocked in acquireSync / waitSync / barrier.waitSync / semaphore / condition', async (t) => {
+  t.timeout(T)
   const lock = new Lock()
   lock.acquireSync()
   const ev = new Event()
@@ -1131,9 +1176,10 @@ test('pool.terminate() stops workers blocked in acquireSync / waitSync / barrier
 
 // ======================================================== exit by itself
 
-const runChild = childScripts(after)
+const runChild = childScripts(test.after.always)
 
-test('exit by itself: a pending lock.acquire() on a held lock does not keep the process alive', T, async () => {
+test.serial('exit by itself: a pending lock.acquire() on a held lock does not keep the process alive', async (t) => {
+  t.timeout(T)
   assertExited(await runChild(`
 const lock = new Lock()
 lock.acquireSync()
@@ -1142,7 +1188,8 @@ console.log('pending')
 `), 'pending')
 })
 
-test('exit by itself: a pending ev.wait() does not keep the process alive', T, async () => {
+test.serial('exit by itself: a pending ev.wait() does not keep the process alive', async (t) => {
+  t.timeout(T)
   assertExited(await runChild(`
 const ev = new Event()
 ev.wait().then(() => console.log('set?!'))
@@ -1150,14 +1197,16 @@ console.log('pending')
 `), 'pending')
 })
 
-test('exit by itself: ev.wait(300) keeps the process alive for its timer and prints false', T, async () => {
+test.serial('exit by itself: ev.wait(300) keeps the process alive for its timer and prints false', async (t) => {
+  t.timeout(T)
   assertExited(await runChild(`
 const ev = new Event()
 ev.wait(300).then((result) => console.log(result))
 `), 'false')
 })
 
-test('exit by itself: pending semaphore, condition and barrier waits, after a pool used them, do not keep it alive', T, async () => {
+test.serial('exit by itself: pending semaphore, condition and barrier waits, after a pool used them, do not keep it alive', async (t) => {
+  t.timeout(T)
   assertExited(await runChild(`
 const sem = new Semaphore(0)
 const cond = new Condition()
@@ -1172,7 +1221,8 @@ barrier.wait().then(() => console.log('barrier?!'))
 `), '0,2')
 })
 
-test('exit by itself: a lock released by a worker is still handed to the pending main-thread waiter', T, async () => {
+test.serial('exit by itself: a lock released by a worker is still handed to the pending main-thread waiter', async (t) => {
+  t.timeout(T)
   assertExited(await runChild(`
 const lock = new Lock()
 lock.acquireSync()
@@ -1185,7 +1235,8 @@ pool.close()
 
 // ========================================= no thread parked per async waiter
 
-test('8 pending lock.acquire() / ev.wait() on the main thread leave fs and crypto working', T, async () => {
+test.serial('8 pending lock.acquire() / ev.wait() on the main thread leave fs and crypto working', async (t) => {
+  t.timeout(T)
   const lock = new Lock()
   lock.acquireSync()
   const ev = new Event()
@@ -1211,7 +1262,8 @@ test('8 pending lock.acquire() / ev.wait() on the main thread leave fs and crypt
 
 // ================================================================== lifetime
 
-test('lifetime: 100k shared objects created, passed to tasks and dropped keep RSS bounded and the handle table at its size', { timeout: 300000 }, async () => {
+test.serial('lifetime: 100k shared objects created, passed to tasks and dropped keep RSS bounded and the handle table at its size', async (t) => {
+  t.timeout(300000)
   await withPool(2, async (pool) => {
     const liveAtStart = liveSharedObjects()
     const collect = () => require('node:vm').runInNewContext('gc')()
@@ -1247,7 +1299,8 @@ test('lifetime: 100k shared objects created, passed to tasks and dropped keep RS
   })
 })
 
-test('lifetime: an object whose creator dropped its only handle right after submitting still arrives', T, async () => {
+test.serial('lifetime: an object whose creator dropped its only handle right after submitting still arrives', async (t) => {
+  t.timeout(T)
   await withPool(1, async (pool) => {
     const gate = new Event()
     const busy = pool.apply((gate) => gate.waitSync(30000), [gate])
@@ -1285,7 +1338,8 @@ test('lifetime: an object whose creator dropped its only handle right after subm
 
 // ================================================================= bad input
 
-test('bad input: clear errors for impossible counts, options and timeouts', T, async () => {
+test.serial('bad input: clear errors for impossible counts, options and timeouts', async (t) => {
+  t.timeout(T)
   assert.throws(() => new Barrier(0), RangeError)
   assert.throws(() => new Barrier(-2), RangeError)
   assert.throws(() => new Barrier(1.5), RangeError)
@@ -1347,7 +1401,8 @@ test('bad input: clear errors for impossible counts, options and timeouts', T, a
   assert.equal(barrier.broken, false)
 })
 
-test('bad input: an RLock already held still rejects a bad timeout', T, async () => {
+test.serial('bad input: an RLock already held still rejects a bad timeout', async (t) => {
+  t.timeout(T)
   const rlock = new RLock()
   rlock.acquireSync()
   assert.throws(() => rlock.acquireSync({ timeout: -1 }), RangeError)
@@ -1357,7 +1412,8 @@ test('bad input: an RLock already held still rejects a bad timeout', T, async ()
   assert.equal(rlock.locked(), false, 'the rejected calls did not add levels')
 })
 
-test('the error classes are exported and are Errors', T, () => {
+test.serial('the error classes are exported and are Errors', (t) => {
+  t.timeout(T)
   for (const [Class, name] of [[BrokenBarrierError, 'BrokenBarrierError'], [TimeoutError, 'TimeoutError']]) {
     const error = new Class()
     assert.ok(error instanceof Error)

@@ -8,7 +8,7 @@ import type { PoolOptions } from './pool/options';
 import { Process, type ProcessOptions } from './process/process';
 import {
   Barrier, BoundedSemaphore, Condition, Event, JoinableQueue, Lock, Pipe, Queue, RLock, RawArray, RawValue,
-  Semaphore, SharedArray, SimpleQueue, Value,
+  Semaphore, ShareableList, SharedArray, SharedMemory, SimpleQueue, Value,
 } from './shared/index';
 
 export interface Context {
@@ -25,6 +25,8 @@ export interface Context {
   readonly RawValue: typeof RawValue;
   readonly SharedArray: typeof SharedArray;
   readonly RawArray: typeof RawArray;
+  readonly SharedMemory: typeof SharedMemory;
+  readonly ShareableList: typeof ShareableList;
   readonly Lock: typeof Lock;
   readonly RLock: typeof RLock;
   readonly Semaphore: typeof Semaphore;
@@ -58,7 +60,8 @@ function makeContext(kind: ContextKind): Context {
   Object.defineProperty(ContextProcess, 'name', { value: 'Process' });
   return Object.freeze({
     kind, Pool: ContextPool, Process: ContextProcess, Queue, JoinableQueue, SimpleQueue, Pipe, Value, RawValue,
-    SharedArray, RawArray, Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, Manager,
+    SharedArray, RawArray, SharedMemory, ShareableList, Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition,
+    Barrier, Manager,
   });
 }
 

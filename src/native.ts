@@ -31,9 +31,13 @@ const PROGRAM_ENV = 'MULTIPROC_PROGRAM';
 const program = isMainThread ? takeEnv(PROGRAM_ENV) : undefined;
 if (program !== undefined) native.joinProgram(program);
 
+/** To spread into the environment of a process that needs only this addon
+ *  and takes no part in the program (the shared memory tracker). */
+export const addonForProcesses: Record<string, string> = addon === undefined ? {} : { [ADDON_ENV]: addon };
+
 /** To spread into the environment of a process-context child. */
 export function forChildren(): Record<string, string> {
-  return { ...(addon === undefined ? {} : { [ADDON_ENV]: addon }), [PROGRAM_ENV]: native.programToken() };
+  return { ...addonForProcesses, [PROGRAM_ENV]: native.programToken() };
 }
 
 function takeEnv(name: string): string | undefined {
@@ -44,5 +48,5 @@ function takeEnv(name: string): string | undefined {
 
 export type {
   AsyncWaker, FinishedJob, NativeBarrier, NativeCondition, NativeEvent, NativeLock, NativeSemaphore,
-  NativeChannel, NativeDict, NativeList, NativeQueue, NativeSharedMemory, NativeTaskPool, QueueTake, TakenJob,
+  NativeChannel, NativeDict, NativeList, NativeNamedSegment, NativeQueue, NativeSharedMemory, NativeTaskPool, QueueTake, TakenJob,
 } from '../binding';

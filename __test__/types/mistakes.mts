@@ -1,8 +1,8 @@
 // Mistakes the types catch (run by `npm test` through tsc): every @ts-expect-error
 // below must be an error, or tsc fails on the unused directive.
 import {
-  Manager, Pool, Process, Queue, RawArray, RawValue, SharedArray, Value, task,
-  type TaskRef, type TypecodeName, type UntypedTask,
+  Manager, Pool, Process, Queue, RawArray, RawValue, ShareableList, SharedArray, SharedMemory, Value, task,
+  type ShareableValue, type TaskRef, type TypecodeName, type UntypedTask,
 } from 'multiproc';
 
 const pool = new Pool(1);
@@ -108,6 +108,23 @@ const managed: bigint = manager.Value('q', 1n).value;
 manager.Value('q', 1);
 const managedArray: number[] = manager.Array('i', [1, 2]).toArray();
 
-void [untypedRef, unknowns, numbers, norms, processes, dv, qv, prev, Q, c, anyValue, raw, first, letter, zeros, managed, managedArray, bigSum, bigMin, intSum, shortSum, floatMax, letterMin, sorted, at, lossy];
+// Named shared memory.
+const shm = new SharedMemory({ create: true, size: 8 });
+const bytes: Uint8Array = shm.buf;
+// @ts-expect-error: options are an object, not a name
+new SharedMemory('psm_1');
+// @ts-expect-error: size is a number of bytes
+new SharedMemory({ create: true, size: '8' });
+const list = new ShareableList([1, 'a', null, true, 2n, new Uint8Array(1)]);
+const item: ShareableValue = list.get(0);
+const attached = new ShareableList({ name: list.shm.name });
+// @ts-expect-error: a ShareableList holds no objects
+new ShareableList([{ x: 1 }]);
+// @ts-expect-error: nor undefined
+list.set(0, undefined);
+// @ts-expect-error: an item is not known to be a number
+const n: number = list.get(0);
+
+void [bytes, item, attached, n, untypedRef, unknowns, numbers, norms, processes, dv, qv, prev, Q, c, anyValue, raw, first, letter, zeros, managed, managedArray, bigSum, bigMin, intSum, shortSum, floatMax, letterMin, sorted, at, lossy];
 await pool.terminate();
 await manager.shutdown();

@@ -30,7 +30,7 @@ export function refuseShared(value: unknown, root: string, kind: ContextKind): v
   if (path !== undefined) {
     throw new TypeError(
       `${path} is a shared object: passing it to a process-context task or Process is not supported yet ` +
-        '(so far Value, RawValue, SharedArray, RawArray, Lock, RLock, Event, Semaphore and BoundedSemaphore are); ' +
+        '(so far SharedMemory, ShareableList, Value, RawValue, SharedArray, RawArray, Lock, RLock, Event, Semaphore and BoundedSemaphore are); ' +
         "use the default context 'thread' for work that shares it",
     );
   }

@@ -71,6 +71,7 @@ const KIND_MODULES: Record<string, string> = {
   Semaphore: '../sync/semaphore', BoundedSemaphore: '../sync/semaphore',
   Event: '../sync/event', Condition: '../sync/condition', Barrier: '../sync/barrier',
   Value: '../shared_memory/value', SharedArray: '../shared_memory/array',
+  SharedMemory: '../shared_memory/shared_memory', ShareableList: '../shared_memory/shareable_list',
   Queue: '../queues/queue', JoinableQueue: '../queues/queue', SimpleQueue: '../queues/queue',
   Connection: '../queues/pipe',
   DictProxy: '../manager/dict', ListProxy: '../manager/list', Namespace: '../manager/namespace',

@@ -109,7 +109,7 @@ let delivering = false;
  * If a wake is on its way to one of this thread's own async waiters, keeps
  * the event loop turning until it arrived: the waker is weak, so otherwise the
  * loop could go idle with the wake still queued, and 'beforeExit' would fire
- * (node:test takes that as "the loop is done" and cancels pending tests)
+ * (test runners such as ava take that as "the loop is done" and fail pending tests)
  * before the waiter resumes.
  */
 export function deliverPendingWakes(): void {

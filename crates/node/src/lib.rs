@@ -8,6 +8,7 @@ mod condition;
 mod event;
 mod lock;
 mod manager;
+mod named_shm;
 mod pipe;
 mod queue;
 mod semaphore;

@@ -153,31 +153,25 @@ pub fn slice_end(timeout_ms: f64) -> Instant {
   Instant::now() + slice
 }
 
-unsafe extern "C" fn drop_view(
+unsafe extern "C" fn drop_owner(
   _env: sys::napi_env,
   _data: *mut std::ffi::c_void,
   hint: *mut std::ffi::c_void,
 ) {
-  // SAFETY: `hint` is the Box leaked in `view` below, finalized exactly once.
-  drop(unsafe { Box::from_raw(hint as *mut Arc<SharedMemory>) });
+  // SAFETY: `hint` is the Box leaked in `external_buffer` below, finalized exactly once.
+  drop(unsafe { Box::from_raw(hint as *mut Box<dyn Any>) });
 }
 
-/// An ArrayBuffer over `memory` itself (no copy), holding it alive until the
-/// buffer is collected. Fails rather than copies where external buffers are
-/// refused (Electron's sandbox), since a copy would silently stop sharing.
-pub fn view(env: &Env, memory: &Arc<SharedMemory>) -> Result<Unknown<'static>> {
-  let hint = Box::into_raw(Box::new(memory.clone()));
+/// An ArrayBuffer over the `len` bytes at `data` (no copy), holding `owner`,
+/// which keeps them alive, until the buffer is collected or detached. Fails
+/// rather than copies where external buffers are refused (Electron's
+/// sandbox), since a copy would silently stop sharing.
+pub fn external_buffer(env: &Env, data: *mut u8, len: usize, owner: Box<dyn Any>) -> Result<Unknown<'static>> {
+  let hint = Box::into_raw(Box::new(owner));
   let mut out = std::ptr::null_mut();
-  // SAFETY: the memory outlives the buffer: the finalizer drops the Arc clone.
+  // SAFETY: the bytes outlive the buffer: the finalizer drops their owner.
   let status = unsafe {
-    sys::napi_create_external_arraybuffer(
-      env.raw(),
-      memory.as_ptr().cast(),
-      memory.len(),
-      Some(drop_view),
-      hint.cast(),
-      &mut out,
-    )
+    sys::napi_create_external_arraybuffer(env.raw(), data.cast(), len, Some(drop_owner), hint.cast(), &mut out)
   };
   if status != sys::Status::napi_ok {
     drop(unsafe { Box::from_raw(hint) });
@@ -187,6 +181,11 @@ pub fn view(env: &Env, memory: &Arc<SharedMemory>) -> Result<Unknown<'static>> {
     ));
   }
   Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), out) })
+}
+
+/// An ArrayBuffer over `memory` itself, holding it alive until collected.
+pub fn view(env: &Env, memory: &Arc<SharedMemory>) -> Result<Unknown<'static>> {
+  external_buffer(env, memory.as_ptr(), memory.len(), Box::new(memory.clone()))
 }
 
 type WakeFn = ThreadsafeFunction<f64, (), f64, Status, false, true>;

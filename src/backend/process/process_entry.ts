@@ -6,8 +6,10 @@ import { deserialize } from 'node:v8';
 import { native } from '../../native';
 import { parentProcess } from '../../process_info';
 import { activeChildren } from '../../process/registry';
-import { reviveShared } from '../../shared/handles';
 import type { ChildStart } from '../../process/started';
+import { reviveShared } from '../../shared/handles';
+// Takes over this program's shared memory tracker pipe, if any.
+import '../../shared_memory/tracker';
 import { loadFunction } from '../../worker/compile';
 import { flushStdio } from '../../worker/stdio';
 import { START_FRAME } from './process_wire';

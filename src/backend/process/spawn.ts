@@ -5,6 +5,7 @@ import { constants } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { forChildren } from '../../native';
 import { CHILD_IDENTITY_ENV, type WorkerIdentity } from '../../process_info';
+import { trackerForChild } from '../../shared_memory/tracker';
 import { describe } from '../../task_function';
 import { Channel } from './channel';
 
@@ -78,15 +79,22 @@ export function inheritedExecArgv(args: readonly string[] = process.execArgv): s
 /**
  * Starts `node entry` as a process-context child: stdin from /dev/null,
  * stdout and stderr shared with this process (so nothing it prints is lost
- * when it exits), and a framed channel on fd 3.
+ * when it exits), a framed channel on fd 3, and (POSIX) this program's
+ * shared memory tracker pipe on fd 4.
  */
 export function spawnChild(entry: string, identity: WorkerIdentity, options: ChildOptions, onFrame: (type: number, body: Buffer) => void): SpawnedChild {
   const execArgv = [...(options.execArgv ?? inheritedExecArgv()), ...heapFlags(options.resourceLimits)];
-  const child = spawn(process.execPath, [...execArgv, entry], {
-    cwd: options.cwd,
-    env: { ...(options.env ?? process.env), [CHILD_IDENTITY_ENV]: JSON.stringify(identity), ...forChildren() },
-    stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
-  });
+  const tracker = trackerForChild();
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [...execArgv, entry], {
+      cwd: options.cwd,
+      env: { ...(options.env ?? process.env), [CHILD_IDENTITY_ENV]: JSON.stringify(identity), ...forChildren(), ...tracker.env },
+      stdio: ['ignore', 'inherit', 'inherit', 'pipe', ...tracker.stdio],
+    });
+  } finally {
+    tracker.start();
+  }
   const socket = child.stdio[3] as Socket;
   return { child, channel: new Channel(socket, onFrame) };
 }

@@ -59,6 +59,27 @@ impl Mapping {
     }
     Ok(Self { ptr: view.Value.cast(), len })
   }
+
+  /// Maps all of the file-mapping object `handle`, whose size this process
+  /// does not know: its length is the view's, rounded up to whole pages.
+  #[cfg(windows)]
+  pub fn map_whole_handle(handle: windows_sys::Win32::Foundation::HANDLE) -> io::Result<Self> {
+    use windows_sys::Win32::System::Memory::{MapViewOfFile, VirtualQuery, FILE_MAP_ALL_ACCESS, MEMORY_BASIC_INFORMATION};
+    // SAFETY: a fresh view of all of a mapping object we hold open.
+    let view = unsafe { MapViewOfFile(handle, FILE_MAP_ALL_ACCESS, 0, 0, 0) };
+    if view.Value.is_null() {
+      return Err(io::Error::last_os_error());
+    }
+    // Owned from here: dropped (unmapped) if the query fails.
+    let mut mapping = Self { ptr: view.Value.cast(), len: 0 };
+    // SAFETY: queries the region of the view just mapped into a zeroed struct.
+    let mut info: MEMORY_BASIC_INFORMATION = unsafe { std::mem::zeroed() };
+    if unsafe { VirtualQuery(view.Value, &mut info, std::mem::size_of::<MEMORY_BASIC_INFORMATION>()) } == 0 {
+      return Err(io::Error::last_os_error());
+    }
+    mapping.len = info.RegionSize;
+    Ok(mapping)
+  }
 }
 
 impl Drop for Mapping {

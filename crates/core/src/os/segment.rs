@@ -17,7 +17,7 @@ pub struct Segment {
   #[cfg(unix)]
   _fd: std::os::fd::OwnedFd,
   #[cfg(windows)]
-  _handle: imp::Handle,
+  _handle: super::win::Handle,
 }
 
 impl Segment {
@@ -46,34 +46,14 @@ fn bad_token(token: &str) -> io::Error {
   io::Error::new(io::ErrorKind::InvalidInput, format!("not a shared memory token: {token:?}"))
 }
 
-#[cfg(unix)]
-fn fd_stat(fd: &std::os::fd::OwnedFd) -> io::Result<libc::stat> {
-  use std::os::fd::AsRawFd;
-  // SAFETY: fstat into a zeroed struct on an fd we own.
-  let mut stat: libc::stat = unsafe { std::mem::zeroed() };
-  if unsafe { libc::fstat(fd.as_raw_fd(), &mut stat) } != 0 {
-    return Err(io::Error::last_os_error());
-  }
-  Ok(stat)
-}
-
-#[cfg(unix)]
-fn sized(fd: std::os::fd::OwnedFd, len: usize) -> io::Result<std::os::fd::OwnedFd> {
-  use std::os::fd::AsRawFd;
-  // SAFETY: resizes the fresh object behind an fd we own.
-  if unsafe { libc::ftruncate(fd.as_raw_fd(), len as libc::off_t) } != 0 {
-    return Err(io::Error::last_os_error());
-  }
-  Ok(fd)
-}
-
 #[cfg(target_os = "linux")]
 mod imp {
   use std::ffi::CString;
   use std::io;
   use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 
-  use super::{bad_token, fd_stat, sized, Mapping, Segment};
+  use super::super::posix::{fd_stat, sized};
+  use super::{bad_token, Mapping, Segment};
 
   /// The token is "pid/fd/inode": fd numbers are reused once closed, the
   /// inode tells whether the fd still is this segment.
@@ -118,29 +98,19 @@ mod imp {
 
 #[cfg(all(unix, not(target_os = "linux")))]
 mod imp {
-  use std::ffi::CString;
   use std::io;
-  use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+  use std::os::fd::AsFd;
   use std::sync::atomic::{AtomicU32, Ordering};
 
-  use super::{bad_token, fd_stat, sized, Mapping, Segment};
+  use super::super::posix::{fd_stat, shm_open, sized};
+  use super::{bad_token, Mapping, Segment};
 
   static NEXT: AtomicU32 = AtomicU32::new(0);
-
-  fn open(name: &str, flags: libc::c_int) -> io::Result<OwnedFd> {
-    let c_name = CString::new(name).map_err(|_| bad_token(name))?;
-    // SAFETY: plain shm_open; the fd is owned from here on.
-    let fd = unsafe { libc::shm_open(c_name.as_ptr(), flags, 0o600 as libc::c_uint) };
-    if fd < 0 {
-      return Err(io::Error::last_os_error());
-    }
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-  }
 
   pub fn create(len: usize) -> io::Result<Segment> {
     // Short: macOS allows 31 bytes.
     let name = format!("/mp.{}.{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-    let fd = sized(open(&name, libc::O_CREAT | libc::O_EXCL | libc::O_RDWR)?, len)?;
+    let fd = sized(shm_open(&name, libc::O_CREAT | libc::O_EXCL | libc::O_RDWR)?, len)?;
     let mapping = Mapping::map_fd(fd.as_fd(), len)?;
     Ok(Segment { mapping, token: name, _fd: fd })
   }
@@ -149,7 +119,7 @@ mod imp {
     if !token.starts_with("/mp.") {
       return Err(bad_token(token));
     }
-    let fd = open(token, libc::O_RDWR)?;
+    let fd = shm_open(token, libc::O_RDWR)?;
     let len = fd_stat(&fd)?.st_size as usize;
     let mapping = Mapping::map_fd(fd.as_fd(), len)?;
     Ok(Segment { mapping, token: token.to_owned(), _fd: fd })
@@ -161,43 +131,15 @@ mod imp {
   use std::io;
   use std::sync::atomic::{AtomicU32, Ordering};
 
-  use windows_sys::Win32::Foundation::{CloseHandle, HANDLE, INVALID_HANDLE_VALUE};
-  use windows_sys::Win32::System::Memory::{CreateFileMappingW, OpenFileMappingW, FILE_MAP_ALL_ACCESS, PAGE_READWRITE};
-
+  use super::super::win::{create_mapping, open_mapping};
   use super::{bad_token, Mapping, Segment};
 
   static NEXT: AtomicU32 = AtomicU32::new(0);
 
-  /// A file-mapping handle, closed on drop (the mapping ends with its last handle).
-  pub struct Handle(HANDLE);
-
-  // SAFETY: a kernel handle may be used and closed from any thread.
-  unsafe impl Send for Handle {}
-  unsafe impl Sync for Handle {}
-
-  impl Drop for Handle {
-    fn drop(&mut self) {
-      // SAFETY: closes the handle this value owns.
-      unsafe { CloseHandle(self.0) };
-    }
-  }
-
-  fn wide(name: &str) -> Vec<u16> {
-    name.encode_utf16().chain(std::iter::once(0)).collect()
-  }
-
   // The token is "<mapping name>:<length>": a mapping does not tell its size.
   pub fn create(len: usize) -> io::Result<Segment> {
     let name = format!("Local\\multiproc-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-    let size = len.max(1) as u64;
-    // SAFETY: a new page-file-backed mapping; the handle is owned from here on.
-    let handle = unsafe {
-      CreateFileMappingW(INVALID_HANDLE_VALUE, std::ptr::null(), PAGE_READWRITE, (size >> 32) as u32, size as u32, wide(&name).as_ptr())
-    };
-    if handle.is_null() {
-      return Err(io::Error::last_os_error());
-    }
-    let handle = Handle(handle);
+    let handle = create_mapping(&name, len)?;
     let mapping = Mapping::map_handle(handle.0, len)?;
     Ok(Segment { mapping, token: format!("{name}:{len}"), _handle: handle })
   }
@@ -205,12 +147,7 @@ mod imp {
   pub fn attach(token: &str) -> io::Result<Segment> {
     let (name, len) = token.rsplit_once(':').ok_or_else(|| bad_token(token))?;
     let len: usize = len.parse().map_err(|_| bad_token(token))?;
-    // SAFETY: opens an existing mapping by name; the handle is owned from here on.
-    let handle = unsafe { OpenFileMappingW(FILE_MAP_ALL_ACCESS, 0, wide(name).as_ptr()) };
-    if handle.is_null() {
-      return Err(io::Error::last_os_error());
-    }
-    let handle = Handle(handle);
+    let handle = open_mapping(name)?;
     let mapping = Mapping::map_handle(handle.0, len)?;
     Ok(Segment { mapping, token: token.to_owned(), _handle: handle })
   }
