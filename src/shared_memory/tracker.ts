@@ -8,27 +8,15 @@ import { spawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
-import { isMainThread } from 'node:worker_threads';
-import { addonForProcesses, native } from '../native';
+import { TRACKER_ENV, addonForProcesses, native } from '../native';
 
 /** Whether segments are tracked on this OS at all. */
 export const TRACKS = process.platform !== 'win32';
 
-/** Names the fd a process-context child's tracker pipe is on. */
-const TRACKER_ENV = 'MULTIPROC_TRACKER_FD';
 /** That fd: the next after the channel's (fd 3). */
 const CHILD_FD = 4;
 
 const ENTRY = join(__dirname, 'tracker_entry.js');
-
-// A process-context child shares its parent's tracker: it takes the fd over
-// before any code of its own runs, and removes the variable, so programs it
-// starts do not take an fd they do not have for a tracker.
-const inherited = isMainThread ? process.env[TRACKER_ENV] : undefined;
-if (inherited !== undefined) {
-  delete process.env[TRACKER_ENV];
-  native.trackerAdopt(Number(inherited));
-}
 
 /** Opens this process's tracker pipe if it has none; returns what starts the
  *  tracker on it (nothing to do if the pipe was open already). Until then the

@@ -6,8 +6,6 @@ import { native } from '../../native';
 // before a task can see it.
 import '../../process_info';
 import { reviveShared } from '../../shared/handles';
-// And this one takes over this program's shared memory tracker pipe, if any.
-import '../../shared_memory/tracker';
 import { toErrorRecord } from '../../transfer/remote_error';
 import { loadFunction } from '../../worker/compile';
 import { runJob, type AnyFunction, type JobToRun } from '../../worker/run_job';

@@ -8,8 +8,6 @@ import { parentProcess } from '../../process_info';
 import { activeChildren } from '../../process/registry';
 import type { ChildStart } from '../../process/started';
 import { reviveShared } from '../../shared/handles';
-// Takes over this program's shared memory tracker pipe, if any.
-import '../../shared_memory/tracker';
 import { loadFunction } from '../../worker/compile';
 import { flushStdio } from '../../worker/stdio';
 import { START_FRAME } from './process_wire';
