@@ -8,6 +8,8 @@
 
 pub mod bulk;
 pub mod child_process;
+#[cfg(all(test, target_os = "linux", not(loom)))]
+mod forked;
 mod handles;
 pub mod manager;
 pub mod os;

@@ -28,29 +28,9 @@ pub use wait::{wait, wake, WAKE_ALL};
 #[cfg(all(test, target_os = "linux", not(loom)))]
 mod tests {
   use super::*;
+  use crate::forked::{exit_code, fork};
   use std::sync::atomic::{AtomicU32, Ordering};
   use std::time::{Duration, Instant};
-
-  /// Runs `child` in a forked process, which ends with its return value as
-  /// exit code. The child only touches memory and makes syscalls (and
-  /// allocates, which glibc makes safe after fork).
-  fn fork(child: impl FnOnce() -> i32) -> libc::pid_t {
-    // SAFETY: see above; the child never returns into the test harness.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0, "fork failed");
-    if pid == 0 {
-      let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(child)).unwrap_or(101);
-      unsafe { libc::_exit(code) };
-    }
-    pid
-  }
-
-  fn exit_code(pid: libc::pid_t) -> i32 {
-    let mut status = 0;
-    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-    assert!(libc::WIFEXITED(status), "child died: status {status}");
-    libc::WEXITSTATUS(status)
-  }
 
   fn word(segment: &Segment, index: usize) -> &AtomicU32 {
     assert!((index + 1) * 4 <= segment.mapping().len());

@@ -139,6 +139,7 @@ impl Drop for Block {
 #[cfg(all(test, target_os = "linux", not(loom)))]
 mod tests {
   use super::super::SharedMemory;
+  use crate::forked::{exit_code, fork};
   use std::sync::atomic::Ordering;
 
   #[test]
@@ -147,21 +148,14 @@ mod tests {
       let memory = SharedMemory::zeroed(len);
       memory.cell(1).store(7, Ordering::SeqCst);
       let location = memory.locate();
-      // SAFETY: the child only maps memory, touches it and exits.
-      let pid = unsafe { libc::fork() };
-      if pid == 0 {
-        let code = match SharedMemory::attach(&location) {
-          Ok(attached) if attached.cell(1).load(Ordering::SeqCst) == 7 => {
-            attached.cell(0).store(9, Ordering::SeqCst);
-            0
-          }
-          _ => 1,
-        };
-        unsafe { libc::_exit(code) };
-      }
-      let mut status = 0;
-      assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-      assert_eq!(libc::WEXITSTATUS(status), 0, "the child saw the block ({len} bytes)");
+      let pid = fork(move || match SharedMemory::attach(&location) {
+        Ok(attached) if attached.cell(1).load(Ordering::SeqCst) == 7 => {
+          attached.cell(0).store(9, Ordering::SeqCst);
+          0
+        }
+        _ => 1,
+      });
+      assert_eq!(exit_code(pid), 0, "the child saw the block ({len} bytes)");
       assert_eq!(memory.cell(0).load(Ordering::SeqCst), 9);
     }
   }

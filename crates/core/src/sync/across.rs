@@ -71,6 +71,16 @@ impl Across {
   }
 }
 
+/// The memory of an object another process located, checked to hold at least
+/// `len` bytes (`what`: "a lock"...).
+pub(crate) fn attach_memory(location: &crate::Location, len: usize, what: &str) -> std::io::Result<Arc<SharedMemory>> {
+  let memory = SharedMemory::attach(location)?;
+  if memory.len() < len {
+    return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("not {what}'s memory")));
+  }
+  Ok(Arc::new(memory))
+}
+
 /// The word as the OS wait sees it.
 fn bits(word: &AtomicI32) -> &AtomicU32 {
   // SAFETY: the same 4 aligned bytes, only ever accessed atomically.

@@ -26,6 +26,7 @@ pub struct Event {
 }
 
 const FLAG: usize = 0;
+#[cfg_attr(loom, allow(dead_code))]
 const SLEEPERS: usize = 1;
 const QUEUED: usize = 2;
 
@@ -52,11 +53,7 @@ impl Event {
   /// This process's side of an event another process [located](Event::locate).
   #[cfg(not(loom))]
   pub fn attach(location: &crate::Location) -> std::io::Result<Arc<Self>> {
-    let memory = SharedMemory::attach(location)?;
-    if memory.len() < 16 {
-      return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not an event's memory"));
-    }
-    let event = Arc::new(Self::over(Arc::new(memory)));
+    let event = Arc::new(Self::over(super::across::attach_memory(location, 16, "an event")?));
     event.across.share(super::across::watched(&event));
     Ok(event)
   }
@@ -138,27 +135,9 @@ impl super::relay::RemoteWaiters for Event {
 #[cfg(all(test, target_os = "linux", not(loom)))]
 mod across_processes {
   use super::*;
+  use crate::forked::{exit_code, fork};
   use std::sync::mpsc;
   use std::time::Duration;
-
-  fn fork(child: impl FnOnce() -> i32) -> libc::pid_t {
-    // The program exists before the fork, as a spawned child joins its parent's.
-    crate::program::token();
-    // SAFETY: the child only maps memory, waits and exits.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0);
-    if pid == 0 {
-      let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(child)).unwrap_or(101);
-      unsafe { libc::_exit(code) };
-    }
-    pid
-  }
-
-  fn exit_code(pid: libc::pid_t) -> i32 {
-    let mut status = 0;
-    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-    libc::WEXITSTATUS(status)
-  }
 
   #[test]
   fn a_set_here_wakes_a_blocked_waiter_in_another_process_and_the_reverse_for_an_async_one() {

@@ -85,11 +85,7 @@ impl Lock {
   /// This process's side of a lock another process [located](Lock::locate).
   #[cfg(not(loom))]
   pub fn attach(location: &crate::Location) -> std::io::Result<Arc<Self>> {
-    let memory = SharedMemory::attach(location)?;
-    if memory.len() < LOCK_WORDS * 4 {
-      return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a lock's memory"));
-    }
-    Ok(Self::over(Arc::new(memory), true))
+    Ok(Self::over(super::across::attach_memory(location, LOCK_WORDS * 4, "a lock")?, true))
   }
 
   /// Where another process attaches this lock; from then on it is shared across processes.
@@ -460,30 +456,9 @@ mod tests {
 #[cfg(all(test, target_os = "linux", not(loom)))]
 mod across_processes {
   use super::*;
+  use crate::forked::{exit_code, fork};
   use std::sync::mpsc;
   use std::time::Duration;
-
-  /// Runs `child` in a forked process that takes owner tokens of its own
-  /// (as a spawned child joining the program would); returns its pid.
-  fn fork(child: impl FnOnce() -> i32) -> libc::pid_t {
-    // The program exists before the fork, as a spawned child joins its parent's.
-    crate::program::token();
-    // SAFETY: the child only maps memory, takes locks and exits.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0);
-    if pid == 0 {
-      owner::start_afresh();
-      let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(child)).unwrap_or(101);
-      unsafe { libc::_exit(code) };
-    }
-    pid
-  }
-
-  fn exit_code(pid: libc::pid_t) -> i32 {
-    let mut status = 0;
-    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-    libc::WEXITSTATUS(status)
-  }
 
   fn until(seconds: u64) -> Instant {
     Instant::now() + Duration::from_secs(seconds)

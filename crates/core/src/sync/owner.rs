@@ -89,7 +89,7 @@ pub fn new_owner() -> Owner {
 
 /// In a process forked by a test: forget the parent's tokens, so this
 /// process claims blocks of its own as a spawned child does.
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux", not(loom)))]
 pub(crate) fn start_afresh() {
   let mut tokens = TOKENS.write();
   tokens.next = 0;

@@ -34,6 +34,7 @@ pub struct Semaphore {
 
 const VALUE: usize = 0;
 const BOUND: usize = 1;
+#[cfg_attr(loom, allow(dead_code))]
 const SLEEPERS: usize = 2;
 const QUEUED: usize = 3;
 
@@ -57,11 +58,7 @@ impl Semaphore {
   /// This process's side of a semaphore another process [located](Semaphore::locate).
   #[cfg(not(loom))]
   pub fn attach(location: &crate::Location) -> std::io::Result<Arc<Self>> {
-    let memory = SharedMemory::attach(location)?;
-    if memory.len() < 16 {
-      return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a semaphore's memory"));
-    }
-    let semaphore = Arc::new(Self::over(Arc::new(memory)));
+    let semaphore = Arc::new(Self::over(super::across::attach_memory(location, 16, "a semaphore")?));
     semaphore.across.share(super::across::watched(&semaphore));
     Ok(semaphore)
   }
@@ -239,6 +236,7 @@ mod tests {
 #[cfg(all(test, target_os = "linux", not(loom)))]
 mod across_processes {
   use super::*;
+  use crate::forked::{exit_code, fork};
   use std::sync::mpsc;
   use std::time::Duration;
 
@@ -250,12 +248,8 @@ mod across_processes {
     let at_phase = phase.locate();
     let (tx, rx) = mpsc::channel();
     assert!(matches!(semaphore.acquire_async(Box::new(move |outcome| tx.send(outcome).is_ok())), Started::Queued(_)));
-    // The program exists before the fork, as a spawned child joins its parent's.
-    crate::program::token();
-    // SAFETY: the child only maps memory, waits and exits.
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-      let code = (|| {
+    let pid = fork(move || {
+      (|| {
         let (semaphore, phase) = (Semaphore::attach(&at).ok()?, SharedMemory::attach(&at_phase).ok()?);
         // The bound came along; its release goes to the async waiter in the parent.
         semaphore.release(3).err()?;
@@ -266,17 +260,14 @@ mod across_processes {
         let t0 = Instant::now();
         (semaphore.acquire_until(Instant::now() + Duration::from_secs(20)) == Acquire::Acquired && t0.elapsed() < Duration::from_secs(10)).then_some(())
       })()
-      .map_or(2, |()| 0);
-      unsafe { libc::_exit(code) };
-    }
+      .map_or(2, |()| 0)
+    });
     assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(Outcome::Woken));
     assert_eq!(semaphore.value(), 0, "the unit went to the async waiter");
     phase.cell(0).store(1, SeqCst);
     std::thread::sleep(Duration::from_millis(50));
     semaphore.release(1).unwrap();
-    let mut status = 0;
-    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-    assert_eq!(libc::WEXITSTATUS(status), 0, "the blocked child got the unit released here");
+    assert_eq!(exit_code(pid), 0, "the blocked child got the unit released here");
     assert_eq!(semaphore.value(), 0);
   }
 }
