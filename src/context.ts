@@ -11,29 +11,50 @@ import {
   Semaphore, ShareableList, SharedArray, SharedMemory, SimpleQueue, Value,
 } from './shared/index';
 
+/** What `getContext(kind)` returns: Python's context object, whose `Pool` and
+ *  `Process` default to `kind`; the shared kinds are the same in every context. */
 export interface Context {
+  /** Which context this is: `'thread'` or `'process'`. */
   readonly kind: ContextKind;
   /** `Pool`, with `context` defaulting to this context's kind. */
   readonly Pool: typeof Pool;
   /** `Process`, with `context` defaulting to this context's kind (subclass it as Process). */
   readonly Process: typeof Process;
+  /** `Queue` (the package's own class). */
   readonly Queue: typeof Queue;
+  /** `JoinableQueue` (the package's own class). */
   readonly JoinableQueue: typeof JoinableQueue;
+  /** `SimpleQueue` (the package's own class). */
   readonly SimpleQueue: typeof SimpleQueue;
+  /** `Pipe` (the package's own function). */
   readonly Pipe: typeof Pipe;
+  /** `Value` (the package's own class). */
   readonly Value: typeof Value;
+  /** `RawValue` (the package's own class). */
   readonly RawValue: typeof RawValue;
+  /** `SharedArray` (the package's own class). */
   readonly SharedArray: typeof SharedArray;
+  /** `RawArray` (the package's own class). */
   readonly RawArray: typeof RawArray;
+  /** `SharedMemory` (the package's own class). */
   readonly SharedMemory: typeof SharedMemory;
+  /** `ShareableList` (the package's own class). */
   readonly ShareableList: typeof ShareableList;
+  /** `Lock` (the package's own class). */
   readonly Lock: typeof Lock;
+  /** `RLock` (the package's own class). */
   readonly RLock: typeof RLock;
+  /** `Semaphore` (the package's own class). */
   readonly Semaphore: typeof Semaphore;
+  /** `BoundedSemaphore` (the package's own class). */
   readonly BoundedSemaphore: typeof BoundedSemaphore;
+  /** `Event` (the package's own class). */
   readonly Event: typeof Event;
+  /** `Condition` (the package's own class). */
   readonly Condition: typeof Condition;
+  /** `Barrier` (the package's own class). */
   readonly Barrier: typeof Barrier;
+  /** `Manager` (the package's own class). */
   readonly Manager: typeof Manager;
 }
 

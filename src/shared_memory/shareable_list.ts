@@ -229,6 +229,7 @@ export class ShareableList implements Shareable {
     return Array.from(this);
   }
 
+  /** The values in order, each read as the iteration reaches it. */
   *[Symbol.iterator](): IterableIterator<ShareableValue> {
     for (let i = 0; i < this.#length; i++) yield this.get(i);
   }
