@@ -1,6 +1,5 @@
 import { native, type NativeSharedMemory } from '../native';
-import type { MemoryLocation } from '../../binding';
-import { adoptNative, adopting, crossesProcesses, kCrossesProcesses, kShare, registerShareable, revive, type Destination, type Shareable, type ShareRecord } from '../shared/handles';
+import { adoptNative, adopting, attachNative, crossesProcesses, kCrossesProcesses, kShare, registerShareable, revive, type Destination, type Location, type Shareable, type ShareRecord } from '../shared/handles';
 import { Lock, RLock } from '../sync/lock';
 import { describe } from '../task_function';
 import { fromStored, toStored, typecode, type NumberTypecode, type Typecode, type TypecodeName, type ValueOf } from './typecodes';
@@ -32,7 +31,7 @@ export function lockRecord(lock: Lock | RLock | undefined, to: Destination): Sha
 }
 
 /** A Value's or SharedArray's memory and lock as sent `to` (see revivedParts). */
-export function memoryState(memory: NativeSharedMemory, lock: Lock | RLock | undefined, to: Destination): { ids: number[]; lock: ShareRecord | null; at?: MemoryLocation } {
+export function memoryState(memory: NativeSharedMemory, lock: Lock | RLock | undefined, to: Destination): { ids: number[]; lock: ShareRecord | null; at?: Location } {
   const sentLock = lockRecord(lock, to);
   return { ids: [memory.id, ...(sentLock?.ids ?? [])], lock: sentLock, at: to === 'process' ? memory.locate() : undefined };
 }
@@ -44,9 +43,9 @@ export function memoryCrosses(lock: Lock | RLock | undefined): boolean {
 
 /** The memory and lock a received record names: by location from another process, else by id. */
 export function revivedParts(record: ShareRecord): { memory: NativeSharedMemory; lock: Lock | RLock | false } {
-  const { lock, at } = record.state as { lock: ShareRecord | null; at?: MemoryLocation };
+  const { lock } = record.state as { lock: ShareRecord | null };
   return {
-    memory: at === undefined ? native.NativeSharedMemory.attach(record.ids[0]) : native.NativeSharedMemory.attachAt(at),
+    memory: attachNative(record, (id) => native.NativeSharedMemory.attach(id), (at) => native.NativeSharedMemory.attachAt(at)),
     lock: lock === null ? false : (revive(lock) as Lock | RLock),
   };
 }

@@ -29,19 +29,13 @@ fn segment() -> &'static Segment {
     // Untouched pages cost nothing: the table is sparse in practice.
     let segment = Segment::create((PIDS + BLOCKS) * 4).unwrap_or_else(|error| panic!("cannot create the program's shared memory: {error}"));
     // Block 0 would hold token 0, which means "nobody".
-    word_of(&segment, NEXT_BLOCK).store(1, Ordering::SeqCst);
+    segment.mapping().word(NEXT_BLOCK).store(1, Ordering::SeqCst);
     segment
   })
 }
 
-fn word_of(segment: &Segment, index: usize) -> &AtomicU32 {
-  assert!((index + 1) * 4 <= segment.mapping().len(), "program word {index} out of range");
-  // SAFETY: in bounds, 4-aligned (mappings are page-aligned), only used atomically.
-  unsafe { &*(segment.mapping().as_ptr() as *const AtomicU32).add(index) }
-}
-
 fn word(index: usize) -> &'static AtomicU32 {
-  word_of(segment(), index)
+  segment().mapping().word(index)
 }
 
 /// How a child joins this program (creating it in the root).

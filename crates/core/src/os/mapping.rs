@@ -27,6 +27,14 @@ impl Mapping {
     self.len == 0
   }
 
+  /// The `index`-th 32-bit word, for state kept in the mapping itself.
+  pub fn word(&self, index: usize) -> &std::sync::atomic::AtomicU32 {
+    assert!((index + 1) * 4 <= self.len, "word {index} is outside the mapping");
+    // SAFETY: in bounds (checked above), 4-aligned (mappings are
+    // page-aligned), and only ever accessed atomically.
+    unsafe { &*(self.ptr as *const std::sync::atomic::AtomicU32).add(index) }
+  }
+
   /// Maps `len` bytes of the shared memory object `fd` read-write.
   #[cfg(unix)]
   pub fn map_fd(fd: std::os::fd::BorrowedFd<'_>, len: usize) -> io::Result<Self> {

@@ -32,29 +32,23 @@ mod tests {
   use std::sync::atomic::{AtomicU32, Ordering};
   use std::time::{Duration, Instant};
 
-  fn word(segment: &Segment, index: usize) -> &AtomicU32 {
-    assert!((index + 1) * 4 <= segment.mapping().len());
-    // SAFETY: in bounds, 4-aligned (mappings are page-aligned), only used atomically.
-    unsafe { &*(segment.mapping().as_ptr() as *const AtomicU32).add(index) }
-  }
-
   #[test]
   fn another_process_attaches_by_token_and_both_see_each_others_writes() {
     let segment = Segment::create(4096).unwrap();
     assert_eq!(segment.mapping().len(), 4096);
-    assert_eq!(word(&segment, 7).load(Ordering::SeqCst), 0, "zero-filled");
-    word(&segment, 0).store(41, Ordering::SeqCst);
+    assert_eq!(segment.mapping().word(7).load(Ordering::SeqCst), 0, "zero-filled");
+    segment.mapping().word(0).store(41, Ordering::SeqCst);
     let token = segment.token().to_owned();
     let code = exit_code(fork(move || {
       // A mapping of its own, through the token, not the one fork copied.
       let attached = Segment::attach(&token).unwrap();
       assert_ne!(attached.mapping().as_ptr(), std::ptr::null_mut());
-      let seen = word(&attached, 0).load(Ordering::SeqCst);
-      word(&attached, 1).store(seen + 1, Ordering::SeqCst);
+      let seen = attached.mapping().word(0).load(Ordering::SeqCst);
+      attached.mapping().word(1).store(seen + 1, Ordering::SeqCst);
       (attached.mapping().len() == 4096) as i32
     }));
     assert_eq!(code, 1, "the child saw the segment's length");
-    assert_eq!(word(&segment, 1).load(Ordering::SeqCst), 42);
+    assert_eq!(segment.mapping().word(1).load(Ordering::SeqCst), 42);
   }
 
   #[test]
@@ -64,10 +58,10 @@ mod tests {
     // Word 0: the flag the child waits on; word 1: the child is about to wait.
     let child = fork(move || {
       let attached = Segment::attach(&token).unwrap();
-      word(&attached, 1).store(1, Ordering::SeqCst);
+      attached.mapping().word(1).store(1, Ordering::SeqCst);
       let started = Instant::now();
-      while word(&attached, 0).load(Ordering::SeqCst) == 0 {
-        wait(word(&attached, 0), 0, Some(Duration::from_secs(20)));
+      while attached.mapping().word(0).load(Ordering::SeqCst) == 0 {
+        wait(attached.mapping().word(0), 0, Some(Duration::from_secs(20)));
       }
       // A lost wake-up would have kept it asleep until its timeout.
       if started.elapsed() > Duration::from_secs(10) {
@@ -75,12 +69,12 @@ mod tests {
       }
       0
     });
-    while word(&segment, 1).load(Ordering::SeqCst) == 0 {
+    while segment.mapping().word(1).load(Ordering::SeqCst) == 0 {
       std::thread::yield_now();
     }
     std::thread::sleep(Duration::from_millis(50)); // most likely asleep in the kernel by now
-    word(&segment, 0).store(1, Ordering::SeqCst);
-    wake(word(&segment, 0), WAKE_ALL);
+    segment.mapping().word(0).store(1, Ordering::SeqCst);
+    wake(segment.mapping().word(0), WAKE_ALL);
     // 0: woken, not timed out.
     assert_eq!(exit_code(child), 0);
   }

@@ -20,16 +20,19 @@ use crate::SharedMemory;
 
 pub(crate) struct Across {
   shared: AtomicBool,
-  /// Word indexes in the object's memory.
+  /// Word indexes in the object's memory: the state, the count of sleepers,
+  /// and the count its wait queues keep of queued waiters in every process.
   state: usize,
   sleepers: usize,
+  queued: usize,
 }
 
 impl Across {
-  /// For an object whose state word is `state` and whose blocking waiters
-  /// of other processes are counted in word `sleepers`.
-  pub(crate) fn new(state: usize, sleepers: usize) -> Self {
-    Self { shared: AtomicBool::new(false), state, sleepers }
+  /// For an object whose state word is `state`, whose blocking waiters of
+  /// other processes are counted in word `sleepers`, and whose wait queues
+  /// count their waiters in word `queued`.
+  pub(crate) fn new(state: usize, sleepers: usize, queued: usize) -> Self {
+    Self { shared: AtomicBool::new(false), state, sleepers, queued }
   }
 
   pub(crate) fn is_shared(&self) -> bool {
@@ -59,13 +62,13 @@ impl Across {
   }
 
   /// After a change: wakes up to `count` sleepers (`os::WAKE_ALL`: all), and
-  /// rings the doorbell if `queued_elsewhere` (queued waiters counted that
-  /// this process's queue does not hold) and nobody here was woken.
-  pub(crate) fn wake(&self, memory: &SharedMemory, count: u32, woken_here: usize, queued_elsewhere: bool) {
+  /// rings the doorbell if nobody here was woken (`woken_here`) while more
+  /// waiters are queued than this process's queue holds (`queued_here`).
+  pub(crate) fn wake(&self, memory: &SharedMemory, count: u32, woken_here: usize, queued_here: usize) {
     if self.has_sleepers(memory) {
       crate::os::wake(bits(memory.word(self.state)), count);
     }
-    if woken_here == 0 && queued_elsewhere {
+    if woken_here == 0 && memory.word(self.queued).load(SeqCst) as usize > queued_here {
       relay::ring();
     }
   }

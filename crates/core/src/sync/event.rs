@@ -46,7 +46,7 @@ impl Event {
       waiters: WaitQueue::counting_in(memory.clone(), QUEUED),
       memory,
       #[cfg(not(loom))]
-      across: super::across::Across::new(FLAG, SLEEPERS),
+      across: super::across::Across::new(FLAG, SLEEPERS, QUEUED),
     }
   }
 
@@ -80,8 +80,7 @@ impl Event {
     #[cfg(not(loom))]
     if self.across.is_shared() {
       // Every waiter, everywhere: ring whenever others are queued.
-      let queued_elsewhere = self.memory.word(QUEUED).load(SeqCst) as usize > self.waiters.len();
-      self.across.wake(&self.memory, crate::os::WAKE_ALL, 0, queued_elsewhere);
+      self.across.wake(&self.memory, crate::os::WAKE_ALL, 0, self.waiters.len());
     }
   }
 

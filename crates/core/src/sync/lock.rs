@@ -70,7 +70,7 @@ impl Lock {
       waiters: WaitQueue::counting_in(memory.clone(), WAITERS),
       memory,
       #[cfg(not(loom))]
-      across: super::across::Across::new(0, ON_WORD),
+      across: super::across::Across::new(0, ON_WORD, WAITERS),
     });
     owner::watch(Arc::downgrade(&lock) as _);
     #[cfg(not(loom))]
@@ -216,8 +216,7 @@ impl Lock {
     let woken = self.wake_here();
     #[cfg(not(loom))]
     if self.across.is_shared() {
-      let queued_elsewhere = self.waiting() as usize > self.waiters.len();
-      self.across.wake(&self.memory, 1, woken, queued_elsewhere);
+      self.across.wake(&self.memory, 1, woken, self.waiters.len());
     }
     #[cfg(loom)]
     let _ = woken;

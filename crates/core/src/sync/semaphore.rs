@@ -51,7 +51,7 @@ impl Semaphore {
       waiters: WaitQueue::counting_in(memory.clone(), QUEUED),
       memory,
       #[cfg(not(loom))]
-      across: super::across::Across::new(VALUE, SLEEPERS),
+      across: super::across::Across::new(VALUE, SLEEPERS, QUEUED),
     }
   }
 
@@ -145,8 +145,7 @@ impl Semaphore {
     let woken = self.wake_here(n as usize);
     #[cfg(not(loom))]
     if self.across.is_shared() {
-      let queued_elsewhere = self.memory.word(QUEUED).load(SeqCst) as usize > self.waiters.len();
-      self.across.wake(&self.memory, n as u32, woken, queued_elsewhere);
+      self.across.wake(&self.memory, n as u32, woken, self.waiters.len());
     }
     #[cfg(loom)]
     let _ = woken;
